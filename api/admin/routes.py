@@ -1,0 +1,143 @@
+"""Admin sign-in, client management and the audit trail under ``/api/v1/admin``."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from api.admin import service
+from api.admin.schemas import AuditEntryOut, AuditOut, AuditQuery, SessionOut, SessionRequest
+from api.audit import service as audit
+from api.auth import service as clients
+from api.auth.models import Client
+from api.auth.schemas import ClientCreate, ClientCreated, ClientList, ClientOut
+from api.context import ctx_of
+from api.web.caller import caller_of, origin_of
+from api.web.endpoint import api_route
+
+ADMIN = ("admin",)
+
+
+def client_out(client: Client, secret: str | None = None) -> ClientCreated:
+    """A client as the admin API shows it (the secret only when just made)."""
+    return ClientCreated(
+        client_id=client.client_id,
+        name=client.name,
+        kind=client.kind,
+        scopes=list(client.scopes),
+        status=client.status,
+        institution_code=client.institution_code,
+        signature_type="SM2" if client.sm2_public_key else "HMAC-SM3",
+        created_at=client.created_at,
+        client_secret=secret,
+    )
+
+
+async def create_session(request: Request, body: SessionRequest) -> SessionOut:
+    """Sign in with username, password and the authenticator's current code."""
+    token, ttl = await service.sign_in(
+        ctx_of(request), body.username, body.password, body.totp, origin_of(request)
+    )
+    return SessionOut(token=token, expires_in=ttl)
+
+
+async def end_session(request: Request) -> None:
+    """Sign out: this session's token stops working."""
+    token = request.headers["authorization"].partition(" ")[2].strip()
+    await service.sign_out(ctx_of(request), caller_of(request), token)
+
+
+async def create_client(request: Request, body: ClientCreate) -> ClientCreated:
+    """Register a partner, terminal or peer client; its secret is shown only in this answer."""
+    client, secret = await clients.create_client(ctx_of(request), **body.model_dump())
+    await audit.record(
+        caller_of(request), "client.create", target_type="client", target_id=client.client_id
+    )
+    return client_out(client, secret)
+
+
+async def list_clients(request: Request) -> ClientList:
+    """Every registered client (never their secrets)."""
+    found = await clients.list_clients(request.query_params.get("kind"))
+    return ClientList(clients=[ClientOut(**client_out(c).model_dump()) for c in found])
+
+
+async def revoke_client(request: Request) -> ClientOut:
+    """Revoke a client: its tokens end and it can sign no more."""
+    client = await clients.revoke_client(ctx_of(request), request.path_params["client_id"])
+    await audit.record(
+        caller_of(request), "client.revoke", target_type="client", target_id=client.client_id
+    )
+    return ClientOut(**client_out(client).model_dump())
+
+
+async def rotate_client_secret(request: Request) -> ClientCreated:
+    """Give an HMAC client a new secret, shown once; the old one stops working."""
+    client, secret = await clients.rotate_secret(ctx_of(request), request.path_params["client_id"])
+    await audit.record(
+        caller_of(request), "client.rotate", target_type="client", target_id=client.client_id
+    )
+    return client_out(client, secret)
+
+
+async def list_audit(request: Request, query: AuditQuery) -> AuditOut:
+    """Who read or changed what, newest first."""
+    found = await audit.entries(**query.model_dump())
+    return AuditOut(entries=[AuditEntryOut.model_validate(e) for e in found])
+
+
+routes = [
+    api_route(
+        "POST",
+        "/api/v1/admin/sessions",
+        create_session,
+        body=SessionRequest,
+        response=SessionOut,
+        status=201,
+        tags=["admin"],
+        errors=["BAD_CREDENTIALS", "ACCOUNT_LOCKED"],
+    ),
+    api_route("DELETE", "/api/v1/admin/sessions", end_session, auth=ADMIN, tags=["admin"]),
+    api_route(
+        "POST",
+        "/api/v1/admin/clients",
+        create_client,
+        body=ClientCreate,
+        response=ClientCreated,
+        status=201,
+        auth=ADMIN,
+        tags=["admin"],
+    ),
+    api_route(
+        "GET",
+        "/api/v1/admin/clients",
+        list_clients,
+        response=ClientList,
+        auth=ADMIN,
+        tags=["admin"],
+    ),
+    api_route(
+        "POST",
+        "/api/v1/admin/clients/{client_id}/revoke",
+        revoke_client,
+        response=ClientOut,
+        auth=ADMIN,
+        tags=["admin"],
+    ),
+    api_route(
+        "POST",
+        "/api/v1/admin/clients/{client_id}/rotate",
+        rotate_client_secret,
+        response=ClientCreated,
+        auth=ADMIN,
+        tags=["admin"],
+    ),
+    api_route(
+        "GET",
+        "/api/v1/admin/audit",
+        list_audit,
+        query=AuditQuery,
+        response=AuditOut,
+        auth=ADMIN,
+        tags=["admin"],
+    ),
+]

@@ -1,0 +1,75 @@
+"""The composition root: ``create_app(settings)`` builds every adapter and route."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import httpx
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Route
+
+from api.adapters import build_adapters
+from api.admin.routes import routes as admin_routes
+from api.auth.routes import routes as auth_routes
+from api.cards.routes import routes as card_routes
+from api.channels.routes import routes as channel_routes
+from api.context import AppContext
+from api.db import lifecycle
+from api.health import healthz
+from api.keys import load_or_create
+from api.kv import KV
+from api.settings import Settings
+from api.web.error_handlers import EXCEPTION_HANDLERS
+from api.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.web.openapi import build_openapi, docs_page, openapi_json
+
+VERSION = "0.1.0"
+
+
+def api_routes() -> list[BaseRoute]:
+    """Every route of the public API, area by area."""
+    return [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False),
+        Route("/docs", docs_page, methods=["GET"], include_in_schema=False),
+        *auth_routes,
+        *admin_routes,
+        *channel_routes,
+        *card_routes,
+    ]
+
+
+def create_app(settings: Settings, *, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The ASGI app for ``settings``. ``extra_routes`` (e.g. the demo's ``/mock``) go last."""
+    routes = [*api_routes(), *extra_routes]
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, AppContext]]:
+        keys = load_or_create(settings.resolved_keys_file)
+        await lifecycle.open_orm(settings.resolved_database_url)
+        kv = KV.connect(settings.redis_url)
+        http = httpx.AsyncClient(timeout=settings.upstream_timeout)
+        ctx = AppContext(settings=settings, kv=kv, keys=keys, http=http)
+        build_adapters(ctx)
+        app.state.ctx = ctx
+        try:
+            yield {"ctx": ctx}
+        finally:
+            await http.aclose()
+            await kv.close()
+            await lifecycle.close_orm()
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        middleware=[
+            Middleware(RequestContextMiddleware),
+            Middleware(BodyLimitMiddleware, limit=settings.max_body_bytes),
+        ],
+    )
+    app.state.openapi = build_openapi(routes, "Electronic health card platform", VERSION)
+    app.state.settings = settings
+    return app

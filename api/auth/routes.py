@@ -1,0 +1,28 @@
+"""``POST /api/v1/auth/token``."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from api.auth import service
+from api.auth.schemas import TokenOut, TokenRequest
+from api.context import ctx_of
+from api.web.endpoint import api_route
+
+
+async def issue_token(request: Request, body: TokenRequest) -> TokenOut:
+    """Exchange a signed request (HMAC-SM3 or SM2) for a bearer access token."""
+    return await service.issue_access_token(ctx_of(request), body)
+
+
+routes = [
+    api_route(
+        "POST",
+        "/api/v1/auth/token",
+        issue_token,
+        body=TokenRequest,
+        response=TokenOut,
+        tags=["auth"],
+        errors=["BAD_SIGNATURE", "REPLAYED", "STALE_TIMESTAMP", "CLIENT_REVOKED"],
+    )
+]

@@ -1,0 +1,176 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from tortoise.fields.base import OnDelete
+from tortoise import fields
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='AdminUser',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('username', fields.CharField(unique=True, max_length=64)),
+                ('password_hash', fields.CharField(max_length=255)),
+                ('totp_secret_sealed', fields.TextField(unique=False)),
+                ('last_totp_step', fields.BigIntField(default=0)),
+                ('failed_attempts', fields.IntField(default=0)),
+                ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('is_active', fields.BooleanField(default=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'admin_user', 'app': 'ehc', 'pk_attr': 'id', 'table_description': 'An administrator who signs in with a password and a TOTP code.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='AuditEntry',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+                ('actor_type', fields.CharField(max_length=16)),
+                ('actor_id', fields.CharField(max_length=64)),
+                ('action', fields.CharField(db_index=True, max_length=64)),
+                ('target_type', fields.CharField(null=True, max_length=32)),
+                ('target_id', fields.CharField(null=True, db_index=True, max_length=128)),
+                ('ip', fields.CharField(null=True, max_length=64)),
+                ('request_id', fields.CharField(null=True, max_length=64)),
+                ('detail', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+            ],
+            options={'table': 'audit_entry', 'app': 'ehc', 'pk_attr': 'id', 'table_description': 'One audited action. ``detail`` never holds personal data in clear.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='BlacklistEntry',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('id_type', fields.CharField(max_length=2)),
+                ('id_number_idx', fields.CharField(max_length=64)),
+                ('reason', fields.CharField(max_length=255)),
+                ('created_by', fields.CharField(max_length=64)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'blacklist_entry', 'app': 'ehc', 'unique_together': (('id_type', 'id_number_idx'),), 'pk_attr': 'id', 'table_description': 'A person refused a card (by blind index), with why and by whom.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ChannelApp',
+            fields=[
+                ('app_id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('kind', fields.CharField(max_length=16)),
+                ('name', fields.CharField(max_length=128)),
+                ('institution_code', fields.CharField(null=True, max_length=32)),
+                ('secret_sealed', fields.TextField(null=True, unique=False)),
+                ('platform_public_key', fields.TextField(null=True, unique=False)),
+                ('status', fields.CharField(default='active', max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'channel_app', 'app': 'ehc', 'pk_attr': 'app_id', 'table_description': "An app residents come from. ``app_id`` is the platform's appid (WeChat ``wx…``, Alipay"},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Client',
+            fields=[
+                ('client_id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('name', fields.CharField(max_length=128)),
+                ('kind', fields.CharField(max_length=16)),
+                ('scopes', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('secret_sealed', fields.TextField(null=True, unique=False)),
+                ('sm2_public_key', fields.CharField(null=True, max_length=130)),
+                ('institution_code', fields.CharField(null=True, max_length=32)),
+                ('status', fields.CharField(default='active', max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'api_client', 'app': 'ehc', 'pk_attr': 'client_id', 'table_description': 'One holder of a client id and secret (or SM2 public key) for ``POST /auth/token``.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Person',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('id_type', fields.CharField(max_length=2)),
+                ('id_number_idx', fields.CharField(max_length=64)),
+                ('id_number_sealed', fields.TextField(unique=False)),
+                ('name_sealed', fields.TextField(unique=False)),
+                ('phone_sealed', fields.TextField(null=True, unique=False)),
+                ('phone_idx', fields.CharField(null=True, db_index=True, max_length=64)),
+                ('gender', fields.CharField(default='0', max_length=1)),
+                ('birth_date', fields.DateField(null=True)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'person', 'app': 'ehc', 'unique_together': (('id_type', 'id_number_idx'),), 'pk_attr': 'id', 'table_description': 'A real-name-checked person. One person, one row: unique on (id_type, id index).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Card',
+            fields=[
+                ('card_id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=64)),
+                ('person', fields.OneToOneField('ehc.Person', source_field='person_id', db_constraint=True, to_field='id', related_name='card', on_delete=OnDelete.RESTRICT)),
+                ('issuer', fields.CharField(max_length=32)),
+                ('status', fields.CharField(default='active', max_length=16)),
+                ('display_mode', fields.CharField(default='dynamic', max_length=16)),
+                ('static_ref', fields.CharField(unique=True, max_length=32)),
+                ('totp_secret_sealed', fields.TextField(unique=False)),
+                ('physical_card_idx', fields.CharField(null=True, unique=True, max_length=64)),
+                ('channel_app_id', fields.CharField(null=True, max_length=64)),
+                ('institution_code', fields.CharField(null=True, max_length=32)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'card', 'app': 'ehc', 'pk_attr': 'card_id', 'table_description': 'The electronic health card: an opaque 64-hex id, national style.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CardBinding',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('user_id', fields.CharField(db_index=True, max_length=40)),
+                ('card', fields.ForeignKeyField('ehc.Card', source_field='card_id', db_constraint=True, to_field='card_id', related_name='bindings', on_delete=OnDelete.CASCADE)),
+                ('relation', fields.CharField(max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'card_binding', 'app': 'ehc', 'unique_together': (('user_id', 'card'),), 'pk_attr': 'id', 'table_description': "A resident user holding a card (their own or a family member's)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='CardEvent',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('card', fields.ForeignKeyField('ehc.Card', source_field='card_id', db_constraint=True, to_field='card_id', related_name='events', on_delete=OnDelete.CASCADE)),
+                ('action', fields.CharField(max_length=32)),
+                ('from_status', fields.CharField(null=True, max_length=16)),
+                ('to_status', fields.CharField(null=True, max_length=16)),
+                ('actor_type', fields.CharField(max_length=16)),
+                ('actor_id', fields.CharField(max_length=64)),
+                ('reason', fields.CharField(null=True, max_length=255)),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'card_event', 'app': 'ehc', 'pk_attr': 'id', 'table_description': 'A lifecycle change of a card: who, what, when.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ResidentUser',
+            fields=[
+                ('user_id', fields.CharField(primary_key=True, unique=True, db_index=True, max_length=40)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'resident_user', 'app': 'ehc', 'pk_attr': 'user_id', 'table_description': 'A resident account: one per platform user, whatever app of that platform they use.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ChannelIdentity',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('scope', fields.CharField(max_length=80)),
+                ('platform_user', fields.CharField(max_length=128)),
+                ('user', fields.ForeignKeyField('ehc.ResidentUser', source_field='user_id', db_constraint=True, to_field='user_id', related_name='identities', on_delete=OnDelete.CASCADE)),
+                ('app_id', fields.CharField(max_length=64)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'channel_identity', 'app': 'ehc', 'unique_together': (('scope', 'platform_user'),), 'pk_attr': 'id', 'table_description': 'A platform user (openid, Alipay user id, partner user ref) mapped to one resident.'},
+            bases=['Model'],
+        ),
+    ]

@@ -1,0 +1,124 @@
+"""Every setting of the service, read from ``EHC_*`` environment variables in this one module.
+
+With nothing set the service runs on embedded defaults: a SQLite file and an in-process
+Redis-compatible store under ``EHC_DATA_DIR`` (``./ehc-data``). Production sets
+``EHC_DATABASE_URL=postgres://…`` and ``EHC_REDIS_URL=redis://…``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
+
+
+def _peers(raw: str) -> dict[str, str]:
+    """``ISSUER=URL,ISSUER=URL`` → mapping; the card centres we forward foreign codes to."""
+    peers: dict[str, str] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        issuer, _, url = item.partition("=")
+        if not issuer or not url:
+            raise ValueError(f"EHC_PEERS entry {item!r} must look like ISSUER=https://host")
+        peers[issuer.strip()] = url.strip().rstrip("/")
+    return peers
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's configuration; build it with :meth:`from_env` or :meth:`with_overrides`."""
+
+    data_dir: Path = Path("ehc-data")
+    database_url: str | None = None
+    redis_url: str | None = None
+    keys_file: Path | None = None
+    issuer: str = "1100A0001"
+    public_url: str = "http://127.0.0.1:8000"
+    # outside platforms (the demo points them at its own /mock)
+    wechat_api_base: str = "https://api.weixin.qq.com/"
+    alipay_gateway: str = "https://openapi.alipay.com/gateway.do"
+    sms_base_url: str = ""
+    sms_api_key: str = ""
+    idcheck_base_url: str = ""
+    upstream_timeout: float = 5.0
+    peers: dict[str, str] = field(default_factory=dict)
+    peer_client_id: str = ""
+    peer_client_secret: str = ""
+    # security knobs
+    access_token_ttl: int = 7200
+    session_ttl: int = 7 * 24 * 3600
+    admin_session_ttl: int = 8 * 3600
+    timestamp_skew: int = 300
+    nonce_ttl: int = 600
+    admin_max_failures: int = 5
+    admin_lock_seconds: int = 15 * 60
+    max_body_bytes: int = 1024 * 1024
+    qr_lifetime: int = 60
+    timezone: str = "Asia/Shanghai"
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every ``EHC_*`` variable; unset ones keep the embedded defaults."""
+        env = os.environ if env is None else env
+        keys_file = env.get("EHC_KEYS_FILE")
+        base = cls()
+        return cls(
+            data_dir=Path(env.get("EHC_DATA_DIR", str(base.data_dir))),
+            database_url=env.get("EHC_DATABASE_URL") or None,
+            redis_url=env.get("EHC_REDIS_URL") or None,
+            keys_file=Path(keys_file) if keys_file else None,
+            issuer=env.get("EHC_ISSUER", base.issuer),
+            public_url=env.get("EHC_PUBLIC_URL", base.public_url).rstrip("/"),
+            wechat_api_base=env.get("EHC_WECHAT_API_BASE", base.wechat_api_base),
+            alipay_gateway=env.get("EHC_ALIPAY_GATEWAY", base.alipay_gateway),
+            sms_base_url=env.get("EHC_SMS_BASE_URL", base.sms_base_url),
+            sms_api_key=env.get("EHC_SMS_API_KEY", base.sms_api_key),
+            idcheck_base_url=env.get("EHC_IDCHECK_BASE_URL", base.idcheck_base_url),
+            upstream_timeout=float(env.get("EHC_UPSTREAM_TIMEOUT", base.upstream_timeout)),
+            peers=_peers(env.get("EHC_PEERS", "")),
+            peer_client_id=env.get("EHC_PEER_CLIENT_ID", ""),
+            peer_client_secret=env.get("EHC_PEER_CLIENT_SECRET", ""),
+            access_token_ttl=_int(env, "EHC_ACCESS_TOKEN_TTL", base.access_token_ttl),
+            session_ttl=_int(env, "EHC_SESSION_TTL", base.session_ttl),
+            admin_session_ttl=_int(env, "EHC_ADMIN_SESSION_TTL", base.admin_session_ttl),
+            timestamp_skew=_int(env, "EHC_TIMESTAMP_SKEW", base.timestamp_skew),
+            nonce_ttl=_int(env, "EHC_NONCE_TTL", base.nonce_ttl),
+            admin_max_failures=_int(env, "EHC_ADMIN_MAX_FAILURES", base.admin_max_failures),
+            admin_lock_seconds=_int(env, "EHC_ADMIN_LOCK_SECONDS", base.admin_lock_seconds),
+            max_body_bytes=_int(env, "EHC_MAX_BODY_BYTES", base.max_body_bytes),
+            qr_lifetime=_int(env, "EHC_QR_LIFETIME", base.qr_lifetime),
+            timezone=env.get("EHC_TIMEZONE", base.timezone),
+            log_level=env.get("EHC_LOG_LEVEL", base.log_level).upper(),
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """A copy with some fields changed (the demo and tests use this)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{(self.data_dir / 'ehc.sqlite3').resolve()}"
+
+    @property
+    def resolved_keys_file(self) -> Path:
+        """Where the generated keys live when none are configured."""
+        return self.keys_file or self.data_dir / "keys.json"
+
+    @property
+    def uses_embedded_store(self) -> bool:
+        """True when the cache is the in-process Redis-compatible store."""
+        return not self.redis_url

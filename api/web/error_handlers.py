@@ -1,0 +1,68 @@
+"""The one place where errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from tortoise.exceptions import IntegrityError
+
+from api.errors import DomainError
+
+log = logging.getLogger("ehc.errors")
+
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    413: "PAYLOAD_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+def _json(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+    body = {"error": {"code": code, "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    """A refusal raised by a service."""
+    assert isinstance(exc, DomainError)
+    if exc.status >= 500:
+        log.warning("refused", extra={"fields": {"code": exc.code, "path": request.url.path}})
+    return JSONResponse(exc.to_body(), status_code=exc.status, headers=exc.headers or None)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 404/405 in our envelope."""
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "HTTP_ERROR")
+    return _json(exc.status_code, code, str(exc.detail), exc.headers)
+
+
+async def integrity_error(request: Request, exc: Exception) -> Response:
+    """A uniqueness race a service did not foresee: a conflict, not a crash."""
+    log.warning("integrity conflict", extra={"fields": {"path": request.url.path}})
+    return _json(409, "CONFLICT", "the request conflicts with the current state; retry")
+
+
+async def unexpected_error(request: Request, exc: Exception) -> Response:
+    """Anything else: logged with the request id, answered without internals."""
+    log.error(
+        "unhandled error",
+        exc_info=exc,
+        extra={"fields": {"request_id": request.scope.get("ehc.request_id")}},
+    )
+    return _json(500, "INTERNAL_ERROR", "internal error; quote the X-Request-ID when reporting")
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error,
+    HTTPException: http_error,
+    IntegrityError: integrity_error,
+    Exception: unexpected_error,
+}
