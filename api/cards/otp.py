@@ -1,0 +1,81 @@
+"""SMS one-time codes for real-name collection.
+
+6 digits, valid 5 minutes, burnt after 5 wrong tries; one send per phone per 60 s and at most
+10 a day. Only an HMAC of the code is kept, in Redis, keyed by the phone's blind index.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from datetime import datetime
+
+from api.context import AppContext
+from api.crypto import hmac_sm3_hex
+from api.errors import DomainError, too_many
+from api.kv import key
+
+OTP_TTL = 300
+RESEND_AFTER = 60
+DAILY_LIMIT = 10
+MAX_TRIES = 5
+
+
+def _phone_tag(ctx: AppContext, phone: str) -> str:
+    return "phone:" + ctx.keys.ring.blind_index(phone, context="otp.phone")[:32]
+
+
+def _digest(ctx: AppContext, phone: str, code: str) -> str:
+    return hmac_sm3_hex(ctx.keys.ring.index_key, f"otp\x00{phone}\x00{code}".encode())
+
+
+def _text(code: str) -> str:
+    return f"【电子健康卡】您的验证码是{code}，5分钟内有效。请勿将验证码告诉他人。"
+
+
+async def send(ctx: AppContext, phone: str, today: datetime) -> int:
+    """Send a fresh code to ``phone``; returns its lifetime in seconds."""
+    tag = _phone_tag(ctx, phone)
+    throttle = key("otp-send", tag)
+    if not await ctx.kv.claim(throttle, RESEND_AFTER):
+        raise too_many(await ctx.kv.ttl(throttle), "one code per phone per 60 seconds")
+    day_key = key("otp-day", tag, today.strftime("%Y%m%d"))
+    if await ctx.kv.hit(day_key, 86400) > DAILY_LIMIT:
+        seconds_left = 86400 - (today.hour * 3600 + today.minute * 60 + today.second)
+        raise too_many(seconds_left, f"at most {DAILY_LIMIT} codes per phone per day")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    record = json.dumps({"h": _digest(ctx, phone, code)})
+    await ctx.kv.set(key("otp", tag), record, OTP_TTL)
+    await ctx.kv.delete(key("otp-tries", tag))
+    try:
+        await ctx.adapters["sms"].send(phone, _text(code))
+    except Exception:
+        # Not sent: let the resident ask again at once instead of waiting a minute.
+        await ctx.kv.delete(throttle, key("otp", tag))
+        raise
+    return OTP_TTL
+
+
+async def check(ctx: AppContext, phone: str, code: str) -> None:
+    """Refuse with ``OTP_INVALID`` unless ``code`` is the live code of ``phone``.
+
+    The code stays usable after a success (it is burnt by :func:`burn` once the whole
+    collection succeeds), so that a refusal further on does not cost the resident a new SMS.
+    """
+    tag = _phone_tag(ctx, phone)
+    raw = await ctx.kv.get(key("otp", tag))
+    if raw is None:
+        raise DomainError("OTP_INVALID", "no live code for this phone; request a new one")
+    if await ctx.kv.hit(key("otp-tries", tag), OTP_TTL) > MAX_TRIES:
+        await ctx.kv.delete(key("otp", tag))
+        raise DomainError("OTP_INVALID", "too many wrong codes; request a new one")
+    if not hmac.compare_digest(json.loads(raw)["h"], _digest(ctx, phone, code)):
+        raise DomainError("OTP_INVALID", "wrong code")
+    await ctx.kv.delete(key("otp-tries", tag))
+
+
+async def burn(ctx: AppContext, phone: str) -> None:
+    """Spend the code: exactly one collection goes through with it."""
+    if await ctx.kv.take(key("otp", _phone_tag(ctx, phone))) is None:
+        raise DomainError("OTP_INVALID", "this code was just used; request a new one")

@@ -1,0 +1,103 @@
+"""Shapes of real-name collection, cards and their lifecycle."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from api.schemas import Body, Out
+
+Relation = Literal["self", "child", "parent", "spouse", "other"]
+PHONE_PATTERN = r"^1[3-9]\d{9}$"
+
+
+class OtpRequest(Body):
+    phone: str = Field(pattern=PHONE_PATTERN, description="Mainland mobile number, 11 digits")
+
+
+class OtpOut(Out):
+    expires_in: int
+
+
+class CollectRequest(Body):
+    name: str = Field(min_length=1, max_length=64)
+    id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
+    id_number: str = Field(min_length=4, max_length=32)
+    phone: str = Field(
+        pattern=PHONE_PATTERN, description="Receives the OTP; a guardian's for a child"
+    )
+    otp: str = Field(pattern=r"^\d{6}$")
+    relation: Relation = "self"
+
+
+class CardOut(Out):
+    card_id: str
+    issuer: str
+    status: str
+    name_masked: str
+    id_number_masked: str
+    relation: str
+    display_mode: str
+    created_at: datetime
+
+
+class CardList(Out):
+    cards: list[CardOut]
+
+
+class DisplayRequest(Body):
+    mode: Literal["dynamic", "static"]
+
+
+class ReasonRequest(Body):
+    reason: str | None = Field(default=None, max_length=255)
+
+
+class CardEventOut(Out):
+    action: str
+    from_status: str | None
+    to_status: str | None
+    actor_type: str
+    actor_id: str
+    reason: str | None
+    at: datetime
+
+
+class CardEventList(Out):
+    events: list[CardEventOut]
+
+
+class BlacklistRequest(Body):
+    id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
+    id_number: str = Field(min_length=4, max_length=32)
+    reason: str = Field(min_length=1, max_length=255)
+
+
+class BlacklistOut(Out):
+    id: int
+    id_type: str
+    reason: str
+    created_by: str
+    created_at: datetime
+
+
+class BlacklistList(Out):
+    entries: list[BlacklistOut]
+
+
+class CardLookupRequest(Body):
+    id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
+    id_number: str = Field(min_length=4, max_length=32)
+
+
+class AdminCardOut(Out):
+    card_id: str
+    issuer: str
+    status: str
+    name_masked: str
+    id_number_masked: str
+    display_mode: str
+    bindings: int
+    created_at: datetime

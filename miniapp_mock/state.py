@@ -1,0 +1,37 @@
+"""The stand-in platforms' memory: one object per mock app, no module globals."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class OneTimeCode:
+    """A login code (wx.login / my.getAuthCode): single-use, five minutes."""
+
+    user: str
+    app_id: str | None
+    expires_at: float
+    used: bool = False
+
+    def live(self, now: float | None = None) -> bool:
+        return not self.used and (now or time.time()) < self.expires_at
+
+
+@dataclass
+class MockState:
+    """Everything the stand-ins remember while they run."""
+
+    wechat_apps: dict[str, str] = field(default_factory=dict)  # appid → secret
+    wechat_tokens: dict[str, str] = field(default_factory=dict)  # access_token → appid
+    wechat_codes: dict[str, OneTimeCode] = field(default_factory=dict)
+    wechat_grants: dict[tuple[str, str], int] = field(default_factory=dict)
+    wechat_messages: list[dict[str, Any]] = field(default_factory=list)
+    alipay_apps: dict[str, str] = field(default_factory=dict)  # app_id → app public key PEM
+    alipay_codes: dict[str, OneTimeCode] = field(default_factory=dict)
+    sms: list[dict[str, str]] = field(default_factory=list)
+    people: dict[str, str] = field(default_factory=dict)  # id number → name
+    faults: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
