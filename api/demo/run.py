@@ -1,0 +1,79 @@
+"""``ehc demo``: the API, the mock platforms under /mock and seeded data, in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import uvicorn
+from starlette.routing import Mount
+
+from api.app import create_app
+from api.db import lifecycle
+from api.demo.seed import seed_demo
+from api.settings import Settings
+from api.web.middleware import configure_logging
+
+
+def demo_settings(settings: Settings, host: str, port: int) -> Settings:
+    """Point every outside platform at this process's own ``/mock``."""
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown_host}:{port}"
+    return settings.with_overrides(
+        public_url=base,
+        wechat_api_base=f"{base}/mock/wechat/",
+        alipay_gateway=f"{base}/mock/alipay/gateway.do",
+        sms_base_url=f"{base}/mock/sms",
+        sms_api_key=settings.sms_api_key or "demo-sms-key",
+        idcheck_base_url=f"{base}/mock/idcheck",
+    )
+
+
+def _write_credentials(path: Path, creds: dict[str, object]) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(creds, fh, indent=2, ensure_ascii=False)
+
+
+def _banner(base: str, creds_path: Path, settings: Settings) -> str:
+    store = "embedded (SQLite + in-process store)" if settings.uses_embedded_store else "external"
+    return "\n".join(
+        [
+            "",
+            "  Electronic health card platform — demo",
+            f"  API:          {base}/api/v1/…   (health: {base}/healthz)",
+            f"  API docs:     {base}/docs",
+            f"  Mock platforms (WeChat, Alipay, SMS, identity register): {base}/mock/",
+            f"  Credentials:  {creds_path.resolve()}  (demo values only)",
+            f"  Storage:      {store}; data in {settings.data_dir.resolve()}",
+            "  Stop with Ctrl+C.",
+            "",
+        ]
+    )
+
+
+async def run_demo(settings: Settings, host: str, port: int, credentials: str) -> int:
+    """Serve the demo until interrupted."""
+    from miniapp_mock.app import create_mock_app
+
+    settings = demo_settings(settings, host, port)
+    configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
+    await lifecycle.upgrade(settings.resolved_database_url)
+    app = create_app(settings, extra_routes=[Mount("/mock", create_mock_app())])
+    config = uvicorn.Config(
+        app, host=host, port=port, log_config=None, access_log=False, http="httptools"
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            return 1  # uvicorn already said why (port taken, …)
+        await asyncio.sleep(0.05)
+    creds_path = Path(credentials)
+    creds = await seed_demo(app.state.ctx)
+    _write_credentials(creds_path, creds)
+    print(_banner(settings.public_url, creds_path, settings), flush=True)
+    await serving
+    return 0

@@ -1,0 +1,129 @@
+"""Demo data: clearly-labelled demo credentials, made once and reused on the next start.
+
+Every value here is a DEMO value generated on this machine; none is a real secret.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from api.admin.service import create_admin
+from api.auth import service as clients
+from api.auth.models import Client
+from api.channels import platforms
+from api.channels.models import ChannelApp
+from api.channels.rsa_keys import generate_rsa_keypair, public_pem_of
+from api.context import AppContext
+
+DEMO_ADMIN = "demo-admin"
+DEMO_INHOUSE_CLIENT = "pa_demo_inhouse"
+DEMO_TERMINAL_CLIENT = "tm_demo_counter01"
+DEMO_HOSPITAL_CODE = "H33010001"
+DEMO_WECHAT_APPID = "wxd0e0m0o0a0p0p001"
+DEMO_ALIPAY_APPID = "2021000000000001"
+
+
+async def _mock(ctx: AppContext, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    resp = await ctx.http.post(f"{ctx.settings.public_url}/mock{path}", json=body)
+    resp.raise_for_status()
+    return resp.json()
+
+
+async def ensure_wechat_app(ctx: AppContext) -> ChannelApp:
+    """The demo WeChat mini-program, registered with us and with the mock WeChat."""
+    app = await ChannelApp.get_or_none(app_id=DEMO_WECHAT_APPID)
+    if app is None:
+        secret = secrets.token_hex(16)
+        app = await ChannelApp.create(
+            app_id=DEMO_WECHAT_APPID,
+            kind="wechat",
+            name="Demo WeChat mini-program",
+            institution_code=DEMO_HOSPITAL_CODE,
+            secret_sealed=ctx.keys.ring.seal(secret, context=platforms.SECRET_CONTEXT),
+        )
+    secret = ctx.keys.ring.open(app.secret_sealed or "", context=platforms.SECRET_CONTEXT)
+    # The mock keeps its state in memory: tell it about the app at every start.
+    await _mock(ctx, "/wechat/apps", {"appid": app.app_id, "secret": secret})
+    return app
+
+
+async def ensure_alipay_app(ctx: AppContext) -> ChannelApp:
+    """The demo Alipay mini-program; the mock Alipay makes a new platform key at each start,
+    so the stored platform public key is refreshed here."""
+    app = await ChannelApp.get_or_none(app_id=DEMO_ALIPAY_APPID)
+    if app is None:
+        private_pem, _ = generate_rsa_keypair()
+        app = await ChannelApp.create(
+            app_id=DEMO_ALIPAY_APPID,
+            kind="alipay",
+            name="Demo Alipay mini-program",
+            institution_code=DEMO_HOSPITAL_CODE,
+            secret_sealed=ctx.keys.ring.seal(private_pem, context=platforms.SECRET_CONTEXT),
+        )
+    private_pem = ctx.keys.ring.open(app.secret_sealed or "", context=platforms.SECRET_CONTEXT)
+    answer = await _mock(
+        ctx, "/alipay/apps", {"app_id": app.app_id, "app_public_key": public_pem_of(private_pem)}
+    )
+    app.platform_public_key = answer["alipay_public_key"]
+    await app.save(update_fields=["platform_public_key"])
+    platforms.forget(ctx, app.app_id)
+    return app
+
+
+async def ensure_inhouse_app(ctx: AppContext, client: Client) -> ChannelApp:
+    """The demo in-house app: a channel app whose id is its partner client's id."""
+    app, _ = await ChannelApp.get_or_create(
+        app_id=client.client_id,
+        defaults={"kind": "inhouse", "name": client.name, "institution_code": DEMO_HOSPITAL_CODE},
+    )
+    return app
+
+
+async def ensure_client(ctx: AppContext, client_id: str, **fields: Any) -> tuple[Client, str]:
+    """The demo client ``client_id`` with its secret, created on the first start."""
+    existing = await Client.get_or_none(client_id=client_id)
+    if existing is not None:
+        return existing, clients.client_secret(ctx, existing) or ""
+    client, secret = await clients.create_client(ctx, client_id=client_id, **fields)
+    return client, secret or ""
+
+
+async def seed_demo(ctx: AppContext) -> dict[str, Any]:
+    """Seed (or find) the demo data; returns the credentials file's content."""
+    inhouse, inhouse_secret = await ensure_client(
+        ctx, DEMO_INHOUSE_CLIENT, name="Demo in-house app", kind="partner"
+    )
+    await ensure_inhouse_app(ctx, inhouse)
+    wechat = await ensure_wechat_app(ctx)
+    alipay = await ensure_alipay_app(ctx)
+    terminal, terminal_secret = await ensure_client(
+        ctx,
+        DEMO_TERMINAL_CLIENT,
+        name="Demo counter window 1",
+        kind="terminal",
+        institution_code=DEMO_HOSPITAL_CODE,
+    )
+    # The demo admin gets a new password and TOTP secret at every start: they are printed
+    # into the credentials file, and an old file must not keep working forever.
+    admin = await create_admin(ctx, DEMO_ADMIN, reset=True)
+    return {
+        "base_url": ctx.settings.public_url,
+        "issuer": ctx.settings.issuer,
+        "apps": {
+            "wechat": {"app_id": wechat.app_id},
+            "alipay": {"app_id": alipay.app_id},
+            "inhouse": {"app_id": inhouse.client_id, "app_secret": inhouse_secret},
+        },
+        "terminal": {
+            "terminal_id": terminal.client_id,
+            "terminal_secret": terminal_secret,
+            "institution_code": terminal.institution_code,
+        },
+        "admin": {
+            "username": admin.username,
+            "password": admin.password,
+            "totp_secret": admin.totp_secret,
+        },
+        "hospital_code": DEMO_HOSPITAL_CODE,
+    }
