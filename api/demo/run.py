@@ -32,9 +32,12 @@ def demo_settings(settings: Settings, host: str, port: int) -> Settings:
 
 
 def _write_credentials(path: Path, creds: dict[str, object]) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # Written aside and renamed: a reader never sees half a file. Mode 600: demo secrets.
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(creds, fh, indent=2, ensure_ascii=False)
+    tmp.replace(path)
 
 
 def _banner(base: str, creds_path: Path, settings: Settings) -> str:

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# System packages the tests and benches use (Debian): the PC/SC stack with a virtual reader for
+# the chip-card tests, swig and the PC/SC headers to build pyscard, and wrk for the benches.
+# Idempotent: installs only what is missing. Needs root (or sudo).
+set -euo pipefail
+packages=(pcscd vsmartcard-vpcd libpcsclite-dev swig wrk)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-system-deps: need root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
