@@ -3,12 +3,13 @@ a bare JSON answer, one Redis SET NX, and one SQL round trip."""
 
 from __future__ import annotations
 
+import os
 import secrets
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from api.app import create_app
 from api.context import ctx_of
@@ -39,5 +40,11 @@ BASELINE_ROUTES = [
 
 
 def app() -> Starlette:
-    """The API with the baseline routes, configured from the environment."""
-    return create_app(Settings.from_env(), extra_routes=BASELINE_ROUTES)
+    """The API with the baseline routes (and the stand-in platforms under /mock when
+    ``EHC_BENCH_WITH_MOCK`` is set), configured from the environment."""
+    routes = list(BASELINE_ROUTES)
+    if os.environ.get("EHC_BENCH_WITH_MOCK"):
+        from miniapp_mock.app import create_mock_app
+
+        routes.append(Mount("/mock", create_mock_app()))
+    return create_app(Settings.from_env(), extra_routes=routes)

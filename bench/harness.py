@@ -88,9 +88,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def api_server(env: dict[str, str], factory: str = "bench.bench_app:app") -> Iterator[str]:
+def api_server(
+    env: dict[str, str], factory: str = "bench.bench_app:app", port: int | None = None
+) -> Iterator[str]:
     """Run uvicorn (one worker, uvloop, httptools) on ``factory``; yields the base URL."""
-    port = free_port()
+    port = port or free_port()
     cmd = [
         sys.executable, "-m", "uvicorn", factory, "--factory", "--port", str(port),
         "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",

@@ -10,7 +10,9 @@ import time
 
 import httpx
 import pyotp
+import pytest
 
+from tests.conftest import BACKEND
 from tests.support.processes import ehc_process, free_port
 
 CLEAN_ENV = {k: "" for k in os.environ if k.startswith("EHC_")}
@@ -75,6 +77,8 @@ def test_demo_seeds_what_api_md_promises_and_survives_a_restart(tmp_path) -> Non
         assert resp.status_code == 201
 
 
+@pytest.mark.postgres_only
+@pytest.mark.skipif(BACKEND != "postgres", reason="several workers need PostgreSQL and Redis")
 def test_serve_with_workers_on_postgres_and_redis(live) -> None:
     port = str(free_port())
     with ehc_process(["serve", "--port", port, "--workers", "2"], live.env) as base:
