@@ -21,6 +21,7 @@ from api.health import healthz
 from api.keys import load_or_create
 from api.kv import KV
 from api.settings import Settings
+from api.terminals.routes import routes as terminal_routes
 from api.web.error_handlers import EXCEPTION_HANDLERS
 from api.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.web.openapi import build_openapi, docs_page, openapi_json
@@ -38,6 +39,7 @@ def api_routes() -> list[BaseRoute]:
         *admin_routes,
         *channel_routes,
         *card_routes,
+        *terminal_routes,
     ]
 
 

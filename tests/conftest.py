@@ -225,3 +225,16 @@ async def channel_apps(live: Live, admin_headers: dict[str, str]) -> dict[str, d
         "alipay": {"app_id": alipay_id},
         "inhouse": {"app_id": inhouse["app_id"], "app_secret": inhouse["app_secret"]},
     }
+
+
+@pytest.fixture(scope="session")
+async def terminal(live: Live, admin_headers: dict[str, str]) -> dict[str, str]:
+    """A counter window of the test hospital, registered by the card centre."""
+    async with httpx.AsyncClient(base_url=live.base_url) as client:
+        resp = await client.post(
+            "/api/v1/admin/terminals",
+            json={"name": "Window 1", "institution_code": "H0001", "kind": "counter"},
+            headers=admin_headers,
+        )
+        assert resp.status_code == 201, resp.text
+        return resp.json()

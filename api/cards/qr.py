@@ -2,10 +2,11 @@
 
 Two kinds, both naming their issuer (DESIGN.md "The QR code"), at most 80 characters:
 
-- dynamic ``EHC1:D:<issuer>:<ref>:<issued>:<nonce>:<code>``: ``issued`` is the issue time
-  (Unix seconds, base 36), ``nonce`` is new for every payload handed out, and ``code`` is an
-  8-digit TOTP (pyotp, HMAC-SM3) over a secret derived from the card's secret and the nonce,
-  at the issue time's step. Valid for the card centre's lifetime, single-use.
+- dynamic ``EHC1:D:<issuer>:<ref>:<expires>:<nonce>:<code>``: ``expires`` is the end of its
+  life (Unix seconds, base 36: issue time + the card centre's lifetime, at most 120 s),
+  ``nonce`` is new for every payload handed out, and ``code`` is an 8-digit TOTP (pyotp,
+  HMAC-SM3, 30 s steps) at the issue time over a secret derived from the card's secret, the
+  nonce and the expiry. Single-use.
 - static ``EHC1:S:<issuer>:<ref>:<mac>``: ``mac`` is HMAC-SM3 under the issuer key over the
   issuer and the card's reference; printable, revoked by rotating the reference.
 
@@ -33,7 +34,9 @@ VERSION = "EHC1"
 MAX_LENGTH = 80
 CODE_DIGITS = 8
 MAC_HEX = 20
-CLOCK_SKEW = 5  # seconds a terminal's clock may run ahead of ours
+CLOCK_SKEW = 5  # seconds a phone's clock may run ahead of ours
+TOTP_STEP = 30
+MAX_LIFETIME = 120
 _FIELD = re.compile(r"^[0-9A-Za-z]{1,32}$")
 _SM3 = functools.partial(hashlib.new, "sm3")
 
@@ -42,7 +45,7 @@ _SM3 = functools.partial(hashlib.new, "sm3")
 class DynamicCode:
     issuer: str
     ref: str
-    issued_at: int
+    expires_at: int
     nonce: str
     code: str
 
@@ -77,14 +80,14 @@ def parse(payload: str) -> DynamicCode | StaticCode:
     if not all(_FIELD.match(p) for p in parts[2:]):
         raise _malformed("bad characters")
     if parts[1] == "D" and len(parts) == 7:
-        _, _, issuer, ref, issued, nonce, code = parts
+        _, _, issuer, ref, expires, nonce, code = parts
         if not (code.isdigit() and len(code) == CODE_DIGITS):
             raise _malformed("bad code")
         try:
-            issued_at = int(issued, 36)
+            expires_at = int(expires, 36)
         except ValueError as exc:
             raise _malformed("bad time") from exc
-        return DynamicCode(issuer, ref, issued_at, nonce, code)
+        return DynamicCode(issuer, ref, expires_at, nonce, code)
     if parts[1] == "S" and len(parts) == 5:
         _, _, issuer, ref, mac = parts
         return StaticCode(issuer, ref, mac.lower())
@@ -96,28 +99,37 @@ def issuer_of(payload: str) -> str:
     return parse(payload).issuer
 
 
-def _totp(card_secret: str, nonce: str, lifetime: int) -> pyotp.TOTP:
-    # The per-issue secret binds the code to this payload's nonce.
-    derived = hmac_sm3(base64.b32decode(card_secret), nonce.encode())
+def _totp(card_secret: str, nonce: str, expires_at: int) -> pyotp.TOTP:
+    # The per-issue secret binds the code to this payload's nonce and expiry, so neither can
+    # be changed. The step is fixed: a lifetime the card centre changes later affects new codes
+    # only.
+    derived = hmac_sm3(base64.b32decode(card_secret), f"{nonce}:{expires_at}".encode())
     return pyotp.TOTP(
-        base64.b32encode(derived).decode(), digits=CODE_DIGITS, interval=lifetime, digest=_SM3
+        base64.b32encode(derived).decode(), digits=CODE_DIGITS, interval=TOTP_STEP, digest=_SM3
     )
 
 
 def issue_dynamic(issuer: str, ref: str, card_secret: str, lifetime: int, now: int) -> str:
-    """A new dynamic payload (fresh nonce) for a card."""
+    """A new dynamic payload (fresh nonce) for a card, valid ``lifetime`` seconds from now."""
     nonce = secrets.token_hex(5)
-    code = _totp(card_secret, nonce, lifetime).at(now)
-    return f"{VERSION}:D:{issuer}:{ref}:{_b36(now)}:{nonce}:{code}"
+    expires_at = now + lifetime
+    code = _totp(card_secret, nonce, expires_at).at(now)
+    return f"{VERSION}:D:{issuer}:{ref}:{_b36(expires_at)}:{nonce}:{code}"
 
 
-def check_dynamic(parsed: DynamicCode, card_secret: str, lifetime: int, now: int) -> None:
-    """``QR_FORGED`` unless the code is genuine; ``QR_EXPIRED`` past its lifetime."""
-    expected = _totp(card_secret, parsed.nonce, lifetime).at(parsed.issued_at)
-    if parsed.issued_at > now + CLOCK_SKEW or not hmac.compare_digest(expected, parsed.code):
+def check_dynamic(parsed: DynamicCode, card_secret: str, now: int) -> None:
+    """``QR_FORGED`` unless the code is genuine; ``QR_EXPIRED`` after its expiry.
+
+    The code was made at the issue time: it must match the TOTP at one of the steps the
+    issue could have fallen in (from the longest lifetime before the expiry up to now).
+    """
+    totp = _totp(card_secret, parsed.nonce, parsed.expires_at)
+    earliest = parsed.expires_at - MAX_LIFETIME
+    latest = min(now + CLOCK_SKEW, parsed.expires_at)
+    steps = range(earliest // TOTP_STEP, latest // TOTP_STEP + 1)
+    if not any(hmac.compare_digest(totp.generate_otp(step), parsed.code) for step in steps):
         raise DomainError("QR_FORGED", "this code was not issued by the card centre")
-    # The step the code was made in, or the one after, and no longer than the lifetime.
-    if now - parsed.issued_at > lifetime:
+    if now > parsed.expires_at:
         raise DomainError("QR_EXPIRED", "this code has expired; refresh it on the phone")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.cards import service
+from api.cards import codes, service
 from api.cards.schemas import (
     AdminCardOut,
     BlacklistList,
@@ -20,10 +20,13 @@ from api.cards.schemas import (
     DisplayRequest,
     OtpOut,
     OtpRequest,
+    QrOut,
+    QrQuery,
     ReasonRequest,
 )
 from api.cards.views import admin_card_out, card_out
 from api.context import ctx_of
+from api.timefmt import local
 from api.web.caller import caller_of
 from api.web.endpoint import api_route
 
@@ -83,6 +86,25 @@ async def _holder_change(request: Request, action: str) -> CardOut:
     card_id = request.path_params["card_id"]
     await service.holder_change(caller, card_id, action)
     return card_out(ctx_of(request), await service.held_card(caller, card_id))
+
+
+async def qr_code(request: Request, query: QrQuery) -> Response:
+    """The card's QR code (``mode``: dynamic, new every call; static, printable);
+    ``format=svg`` returns the image."""
+    issued = await codes.issue(
+        ctx_of(request), caller_of(request), request.path_params["card_id"], query.mode
+    )
+    if query.format == "svg":
+        return Response(codes.svg(issued.payload), media_type="image/svg+xml")
+    out = QrOut(
+        payload=issued.payload,
+        mode=issued.mode,
+        expires_at=local(issued.expires_at, ctx_of(request).settings.timezone)
+        if issued.expires_at
+        else None,
+        refresh_in=issued.refresh_in,
+    )
+    return JSONResponse(out.model_dump(mode="json"))
 
 
 async def admin_get_card(request: Request) -> AdminCardOut:
@@ -187,6 +209,16 @@ routes = [
         response=CardOut,
         auth=RESIDENT,
         tags=["cards"],
+    ),
+    api_route(
+        "GET",
+        CARD + "/qrcode",
+        qr_code,
+        query=QrQuery,
+        response=QrOut,
+        auth=RESIDENT,
+        tags=["cards"],
+        errors=["CARD_LOST", "CARD_FROZEN", "CARD_CANCELLED", "NOT_FOUND"],
     ),
     api_route(
         "POST",

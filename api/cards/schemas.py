@@ -101,3 +101,15 @@ class AdminCardOut(Out):
     display_mode: str
     bindings: int
     created_at: datetime
+
+
+class QrQuery(Body):
+    mode: Literal["dynamic", "static"] | None = None
+    format: Literal["json", "svg"] = "json"
+
+
+class QrOut(Out):
+    payload: str
+    mode: str
+    expires_at: datetime | None
+    refresh_in: int | None

@@ -12,6 +12,7 @@ MODEL_MODULES: list[str] = [
     "api.audit.models",
     "api.channels.models",
     "api.cards.models",
+    "api.terminals.models",
 ]
 
 APP_LABEL = "ehc"

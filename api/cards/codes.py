@@ -1,0 +1,46 @@
+"""Handing a card's QR code to its holder: dynamic (fresh each call) or static."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import segno
+
+from api.cards import qr
+from api.cards.service import TOTP_CONTEXT, held_card
+from api.context import AppContext
+from api.terminals.settings_store import qr_lifetime
+from api.terminals.verification import refuse_unusable
+from api.web.caller import Caller
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    payload: str
+    mode: str
+    expires_at: datetime | None
+    refresh_in: int | None
+
+
+async def issue(ctx: AppContext, caller: Caller, card_id: str, mode: str | None) -> IssuedCode:
+    """A code for one of the caller's cards, in the requested or the card's display mode."""
+    card = (await held_card(caller, card_id)).card
+    refuse_unusable(card.status)
+    mode = mode or card.display_mode
+    if mode == "static":
+        payload = qr.issue_static(ctx.keys.issuer_key, card.issuer, card.static_ref)
+        return IssuedCode(payload, "static", None, None)
+    lifetime = await qr_lifetime(ctx)
+    now = int(time.time())
+    secret = ctx.keys.ring.open(card.totp_secret_sealed, context=TOTP_CONTEXT)
+    payload = qr.issue_dynamic(card.issuer, card.static_ref, secret, lifetime, now)
+    # Ask the phone to refresh a little before the end, so a scan never meets a dead code.
+    refresh_in = max(1, lifetime - min(10, lifetime // 4))
+    return IssuedCode(payload, "dynamic", datetime.fromtimestamp(now + lifetime, UTC), refresh_in)
+
+
+def svg(payload: str) -> str:
+    """The QR image of a payload (medium error correction, quiet zone included)."""
+    return segno.make(payload, error="m").svg_inline(scale=8)

@@ -1,0 +1,107 @@
+"""Cross-domain verification: codes of another issuer go to that issuer's card centre.
+
+Peers are configured (``EHC_PEERS=ISSUER=URL,…``); we sign in at each with our peer client
+(``EHC_PEER_CLIENT_ID`` / ``EHC_PEER_CLIENT_SECRET``, the token scheme of API.md) and keep
+the access token until a minute before it expires.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+import httpx
+
+from api.auth.signatures import hmac_signature
+from api.context import AppContext
+from api.errors import HTTP_STATUS, DomainError
+
+PEER_TIMEOUT = 3.0
+
+
+class PeerCentre:
+    """One peer card centre and our cached access token there."""
+
+    def __init__(self, base_url: str, client_id: str, secret: str, http: httpx.AsyncClient):
+        self.base_url = base_url
+        self.client_id = client_id
+        self.secret = secret
+        self.http = http
+        self._token: str | None = None
+        self._renew_at = 0.0
+
+    async def _access_token(self) -> str:
+        if self._token and time.time() < self._renew_at:
+            return self._token
+        ts, nonce = str(int(time.time())), secrets.token_hex(12)
+        body = {
+            "client_id": self.client_id,
+            "timestamp": ts,
+            "nonce": nonce,
+            "signature": hmac_signature(self.secret, self.client_id, ts, nonce),
+        }
+        answer = await self._post("/api/v1/auth/token", body, None)
+        self._token = answer["access_token"]
+        self._renew_at = time.time() + int(answer["expires_in"]) - 60
+        return self._token
+
+    async def _post(self, path: str, body: dict[str, Any], token: str | None) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            resp = await self.http.post(
+                self.base_url + path, json=body, headers=headers, timeout=PEER_TIMEOUT
+            )
+        except httpx.TransportError as exc:
+            raise DomainError(
+                "PEER_UNAVAILABLE", "the issuer's card centre is not answering"
+            ) from exc
+        if resp.status_code >= 500:
+            raise DomainError(
+                "PEER_UNAVAILABLE", f"the issuer's card centre answered {resp.status_code}"
+            )
+        data = resp.json()
+        if resp.status_code >= 400:
+            code = data.get("error", {}).get("code", "UPSTREAM_ERROR")
+            # The peer's refusal is the answer (QR_REPLAYED, CARD_LOST…), when we know its code.
+            raise DomainError(
+                code if code in HTTP_STATUS else "UPSTREAM_ERROR", data["error"]["message"]
+            )
+        return data
+
+    async def verify(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Ask the peer to verify one of its codes."""
+        token = await self._access_token()
+        try:
+            return await self._post("/api/v1/peer/verify", body, token)
+        except DomainError as exc:
+            if exc.code != "UNAUTHENTICATED":
+                raise
+            self._token = None  # the peer restarted or revoked it: sign in once more
+            return await self._post("/api/v1/peer/verify", body, await self._access_token())
+
+
+def peer_for(ctx: AppContext, issuer: str) -> PeerCentre:
+    """The peer centre of ``issuer`` (``UNKNOWN_ISSUER`` when none is configured)."""
+    cached = ctx.adapters.get(f"peer:{issuer}")
+    if cached is not None:
+        return cached
+    url = ctx.settings.peers.get(issuer)
+    if not url or not ctx.settings.peer_client_id:
+        raise DomainError("UNKNOWN_ISSUER", f"no card centre is configured for issuer {issuer}")
+    peer = PeerCentre(url, ctx.settings.peer_client_id, ctx.settings.peer_client_secret, ctx.http)
+    ctx.adapters[f"peer:{issuer}"] = peer
+    return peer
+
+
+async def forward_verify(
+    ctx: AppContext, issuer: str, text: str, scene: str, institution_code: str, terminal_id: str
+) -> dict[str, Any]:
+    """The issuer's answer for a code it issued."""
+    body = {
+        "qr": text,
+        "scene": scene,
+        "institution_code": institution_code,
+        "terminal_id": terminal_id,
+    }
+    return await peer_for(ctx, issuer).verify(body)

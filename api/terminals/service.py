@@ -1,0 +1,133 @@
+"""Terminals: registration, verification at the counter, patient records and usage events."""
+
+from __future__ import annotations
+
+import secrets
+
+from tortoise.exceptions import IntegrityError
+
+from api.auth import service as clients
+from api.context import AppContext
+from api.errors import DomainError, not_found, too_many
+from api.kv import key
+from api.terminals import verification
+from api.terminals.models import TERMINAL_KINDS, CardUsage, PatientRecord, Terminal
+from api.terminals.scenes import medstep_code
+from api.web.caller import Caller
+
+FORGED_LIMIT = 20  # forged or malformed codes per terminal per minute before it is slowed
+FORGED_WINDOW = 60
+
+
+async def register(
+    ctx: AppContext, name: str, institution_code: str, kind: str
+) -> tuple[Terminal, str]:
+    """A terminal and its API client; the secret is returned only this once."""
+    client, secret = await clients.create_client(
+        ctx, name=name, kind="terminal", institution_code=institution_code
+    )
+    terminal = await Terminal.create(
+        terminal_id=client.client_id,
+        institution_code=institution_code,
+        kind=kind,
+        channel_code=TERMINAL_KINDS[kind],
+        name=name,
+    )
+    return terminal, secret or ""
+
+
+async def terminal_of(caller: Caller) -> Terminal:
+    """The terminal behind a terminal client's token."""
+    terminal = await Terminal.get_or_none(terminal_id=caller.id)
+    if terminal is None:
+        raise DomainError("FORBIDDEN", "this client is not a registered terminal")
+    return terminal
+
+
+async def _guard_storm(ctx: AppContext, terminal_id: str) -> None:
+    count = await ctx.kv.get(key("qr-forged", f"term:{terminal_id}"))
+    if count and int(count) >= FORGED_LIMIT:
+        raise too_many(FORGED_WINDOW, "too many invalid codes from this terminal; wait a minute")
+
+
+async def _count_forgery(ctx: AppContext, terminal_id: str) -> None:
+    await ctx.kv.hit(key("qr-forged", f"term:{terminal_id}"), FORGED_WINDOW)
+
+
+async def patient_id_for(institution_code: str, card_id: str, issuer: str) -> str:
+    """The institution's patient id for a card, created at first use (自动建档)."""
+    found = await PatientRecord.get_or_none(institution_code=institution_code, card_id=card_id)
+    if found:
+        return found.patient_id
+    try:
+        record = await PatientRecord.create(
+            institution_code=institution_code,
+            card_id=card_id,
+            issuer=issuer,
+            patient_id="P" + secrets.token_hex(7).upper(),
+        )
+    except IntegrityError:  # the same card at two windows of one hospital at once
+        record = await PatientRecord.get(institution_code=institution_code, card_id=card_id)
+    return record.patient_id
+
+
+async def verify_at_terminal(
+    ctx: AppContext, caller: Caller, text: str, scene: str
+) -> tuple[verification.VerifiedCard, str]:
+    """Verify a scanned code for a terminal; returns the card and the patient id."""
+    terminal = await terminal_of(caller)
+    scene, medstep = medstep_code(scene)
+    await _guard_storm(ctx, terminal.terminal_id)
+    try:
+        card = await verification.verify_any(
+            ctx, text, scene, terminal.institution_code, terminal.terminal_id
+        )
+    except DomainError as exc:
+        if exc.code in ("QR_FORGED", "QR_MALFORMED"):
+            await _count_forgery(ctx, terminal.terminal_id)
+        raise
+    patient_id = await patient_id_for(terminal.institution_code, card.card_id, card.issuer)
+    await CardUsage.create(
+        card_id=card.card_id,
+        issuer=card.issuer,
+        institution_code=terminal.institution_code,
+        terminal_id=terminal.terminal_id,
+        channel_code=terminal.channel_code,
+        medstep_code=medstep,
+        scene=scene,
+    )
+    return card, patient_id
+
+
+async def verify_for_peer(
+    ctx: AppContext, text: str, scene: str, institution_code: str, terminal_id: str
+) -> verification.VerifiedCard:
+    """A peer centre's terminal scanned one of our codes: verify it here and record the use."""
+    scene, medstep = medstep_code(scene)
+    payload = verification.qr.parse(text)
+    if payload.issuer != ctx.settings.issuer:
+        raise DomainError("UNKNOWN_ISSUER", "peers forward only codes of the centre they ask")
+    card = await verification.verify_local(ctx, payload)
+    await CardUsage.create(
+        card_id=card.card_id,
+        issuer=card.issuer,
+        institution_code=institution_code,
+        terminal_id=terminal_id,
+        channel_code="0100",
+        medstep_code=medstep,
+        scene=scene,
+    )
+    return card
+
+
+async def list_terminals() -> list[Terminal]:
+    """Every terminal."""
+    return await Terminal.all().order_by("created_at")
+
+
+async def get_terminal(terminal_id: str) -> Terminal:
+    """A terminal by id, or 404."""
+    terminal = await Terminal.get_or_none(terminal_id=terminal_id)
+    if terminal is None:
+        raise not_found("terminal")
+    return terminal
