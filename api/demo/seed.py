@@ -15,6 +15,7 @@ from api.channels import platforms
 from api.channels.models import ChannelApp
 from api.channels.rsa_keys import generate_rsa_keypair, public_pem_of
 from api.context import AppContext
+from api.terminals.models import TERMINAL_KINDS, Terminal
 
 DEMO_ADMIN = "demo-admin"
 DEMO_INHOUSE_CLIENT = "pa_demo_inhouse"
@@ -103,6 +104,15 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
         name="Demo counter window 1",
         kind="terminal",
         institution_code=DEMO_HOSPITAL_CODE,
+    )
+    await Terminal.get_or_create(
+        terminal_id=terminal.client_id,
+        defaults={
+            "institution_code": DEMO_HOSPITAL_CODE,
+            "kind": "counter",
+            "channel_code": TERMINAL_KINDS["counter"],
+            "name": terminal.name,
+        },
     )
     # The demo admin gets a new password and TOTP secret at every start: they are printed
     # into the credentials file, and an old file must not keep working forever.
