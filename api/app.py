@@ -50,15 +50,17 @@ def create_app(settings: Settings, *, extra_routes: Sequence[BaseRoute] = ()) ->
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, AppContext]]:
         keys = load_or_create(settings.resolved_keys_file)
-        await lifecycle.open_orm(settings.resolved_database_url)
+        await lifecycle.open_orm(settings.resolved_database_url, settings.db_pool_size)
         kv = KV.connect(settings.redis_url)
         http = httpx.AsyncClient(timeout=settings.upstream_timeout)
         ctx = AppContext(settings=settings, kv=kv, keys=keys, http=http)
         build_adapters(ctx)
+        ctx.writer.start()
         app.state.ctx = ctx
         try:
             yield {"ctx": ctx}
         finally:
+            await ctx.writer.close()
             await http.aclose()
             await kv.close()
             await lifecycle.close_orm()

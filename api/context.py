@@ -9,8 +9,10 @@ from typing import Any
 import httpx
 from starlette.requests import Request
 
+from api.batch_writer import BatchWriter
 from api.keys import Keys
 from api.kv import KV
+from api.lru import LRU
 from api.settings import Settings
 
 
@@ -24,6 +26,9 @@ class AppContext:
     keys: Keys
     http: httpx.AsyncClient
     adapters: dict[str, Any] = field(default_factory=dict)
+    writer: BatchWriter = field(default_factory=BatchWriter)
+    # In-process cache of rows that never change once written: terminals, patient ids.
+    cache: LRU = field(default_factory=LRU)
 
 
 def ctx_of(request: Request) -> AppContext:

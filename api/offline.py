@@ -21,14 +21,16 @@ async def offline_context(settings: Settings, *, migrate: bool = True) -> AsyncI
     if migrate:
         await lifecycle.upgrade(settings.resolved_database_url)
     keys = load_or_create(settings.resolved_keys_file)
-    await lifecycle.open_orm(settings.resolved_database_url)
+    await lifecycle.open_orm(settings.resolved_database_url, settings.db_pool_size)
     kv = KV.connect(settings.redis_url)
     http = httpx.AsyncClient(timeout=settings.upstream_timeout)
     ctx = AppContext(settings=settings, kv=kv, keys=keys, http=http)
     build_adapters(ctx)
+    ctx.writer.start()
     try:
         yield ctx
     finally:
+        await ctx.writer.close()
         await http.aclose()
         await kv.close()
         await lifecycle.close_orm()

@@ -40,6 +40,7 @@ class Settings:
 
     data_dir: Path = Path("ehc-data")
     database_url: str | None = None
+    db_pool_size: int = 20
     redis_url: str | None = None
     keys_file: Path | None = None
     issuer: str = "1100A0001"
@@ -76,6 +77,7 @@ class Settings:
         return cls(
             data_dir=Path(env.get("EHC_DATA_DIR", str(base.data_dir))),
             database_url=env.get("EHC_DATABASE_URL") or None,
+            db_pool_size=_int(env, "EHC_DB_POOL_SIZE", base.db_pool_size),
             redis_url=env.get("EHC_REDIS_URL") or None,
             keys_file=Path(keys_file) if keys_file else None,
             issuer=env.get("EHC_ISSUER", base.issuer),

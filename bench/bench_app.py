@@ -16,6 +16,7 @@ from api.context import ctx_of
 from api.db import lifecycle
 from api.kv import key
 from api.settings import Settings
+from api.web.endpoint import api_route
 
 
 async def bare(request: Request) -> Response:
@@ -32,7 +33,13 @@ async def sql_round_trip(request: Request) -> Response:
     return JSONResponse({"ok": True})
 
 
+async def authenticated(request: Request) -> dict:
+    """Only authenticates the resident: the floor under every resident endpoint."""
+    return {"ok": True}
+
+
 BASELINE_ROUTES = [
+    api_route("GET", "/bench/authenticated", authenticated, auth=("resident",)),
     Route("/bench/bare", bare),
     Route("/bench/redis", redis_set_nx),
     Route("/bench/sql", sql_round_trip),

@@ -130,6 +130,7 @@ def wrk(
     seconds: int = 5,
     connections: int = 32,
     script: str | None = None,
+    script_args: list[str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> LoadResult:
     """Load ``url`` with wrk (2 threads) and parse req/s, p50, p99 and non-2xx answers."""
@@ -140,7 +141,8 @@ def wrk(
         cmd += ["-H", f"{key}: {value}"]
     if script:
         cmd += ["-s", script]
-    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    extra = ["--", *script_args] if script_args else []
+    out = subprocess.run([*cmd, url, *extra], capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     lat = {p: float(v) * _UNITS[u] for p, v, u in _LAT.findall(out)}
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from api.audit.models import AuditEntry
+from api.batch_writer import BatchWriter
 from api.web.caller import Caller, Origin
 
 
-async def record(
+def entry(
     who: Caller | Origin,
     action: str,
     *,
@@ -18,11 +20,12 @@ async def record(
     actor_type: str | None = None,
     actor_id: str | None = None,
 ) -> AuditEntry:
-    """Append one entry: who (caller, or an origin with an explicit actor), what, on what."""
+    """An unsaved entry: who (caller, or an origin with an explicit actor), what, on what."""
     if isinstance(who, Caller):
         actor_type = actor_type or who.kind
         actor_id = actor_id or str(who.attrs.get("username", who.id))
-    return await AuditEntry.create(
+    return AuditEntry(
+        at=datetime.now(UTC),
         actor_type=actor_type or "anonymous",
         actor_id=actor_id or "-",
         action=action,
@@ -32,6 +35,18 @@ async def record(
         request_id=who.request_id,
         detail=detail,
     )
+
+
+async def record(who: Caller | Origin, action: str, **fields: Any) -> AuditEntry:
+    """Append one entry now (in the caller's transaction, if any)."""
+    row = entry(who, action, **fields)
+    await row.save()
+    return row
+
+
+def record_later(writer: BatchWriter, who: Caller | Origin, action: str, **fields: Any) -> None:
+    """Queue an entry for the next batch (reads on a hot path, e.g. terminal verification)."""
+    writer.add(entry(who, action, **fields))
 
 
 async def entries(

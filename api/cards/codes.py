@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import segno
 
 from api.cards import qr
-from api.cards.service import TOTP_CONTEXT, held_card
+from api.cards.service import TOTP_CONTEXT, bound_card
 from api.context import AppContext
 from api.terminals.settings_store import qr_lifetime
 from api.terminals.verification import refuse_unusable
@@ -26,7 +26,7 @@ class IssuedCode:
 
 async def issue(ctx: AppContext, caller: Caller, card_id: str, mode: str | None) -> IssuedCode:
     """A code for one of the caller's cards, in the requested or the card's display mode."""
-    card = (await held_card(caller, card_id)).card
+    card = await bound_card(caller, card_id)
     refuse_unusable(card.status)
     mode = mode or card.display_mode
     if mode == "static":

@@ -167,6 +167,14 @@ async def held_card(caller: Caller, card_id: str) -> HeldCard:
     return HeldCard(binding.card, binding.relation)
 
 
+async def bound_card(caller: Caller, card_id: str) -> Card:
+    """One of the caller's cards without its person (one query, for the QR hot path)."""
+    card = await Card.get_or_none(card_id=card_id, bindings__user_id=caller.id)
+    if card is None:
+        raise not_found("card")
+    return card
+
+
 async def unbind(caller: Caller, card_id: str) -> None:
     """Remove the card from the caller's list; the card itself lives on."""
     held = await held_card(caller, card_id)

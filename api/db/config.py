@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tortoise.backends.base.config_generator import expand_db_url
+
 # One app label for the whole schema keeps foreign keys across areas simple; each area still
 # owns its own models module. A new area adds its module here and runs `ehc db makemigrations`.
 MODEL_MODULES: list[str] = [
@@ -19,10 +21,24 @@ APP_LABEL = "ehc"
 MIGRATIONS_MODULE = "api.db.migrations"
 
 
-def tortoise_config(db_url: str) -> dict[str, Any]:
+async def _keep_session(connection: object) -> None:
+    """asyncpg's default pool reset (UNLISTEN, RESET ALL, …) costs a round trip on every
+    query; we keep no session state (no LISTEN, SET or advisory locks), so there is none to
+    reset."""
+
+
+def _connection(db_url: str, pool_size: int) -> str | dict[str, Any]:
+    if not db_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+        return db_url
+    config = expand_db_url(db_url)
+    config["credentials"].update({"minsize": 1, "maxsize": pool_size, "reset": _keep_session})
+    return config
+
+
+def tortoise_config(db_url: str, pool_size: int = 20) -> dict[str, Any]:
     """The config dict for ``Tortoise.init`` and the migration runner."""
     return {
-        "connections": {"default": db_url},
+        "connections": {"default": _connection(db_url, pool_size)},
         "apps": {
             APP_LABEL: {
                 "models": list(MODEL_MODULES),

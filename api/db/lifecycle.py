@@ -22,11 +22,11 @@ async def upgrade(db_url: str) -> None:
     await Tortoise.close_connections()
 
 
-async def open_orm(db_url: str) -> None:
+async def open_orm(db_url: str, pool_size: int = 20) -> None:
     """Initialise the ORM for serving; the context is global so that requests handled in
     other tasks than the lifespan's see it."""
     _ensure_sqlite_dir(db_url)
-    await Tortoise.init(config=tortoise_config(db_url), _enable_global_fallback=True)
+    await Tortoise.init(config=tortoise_config(db_url, pool_size), _enable_global_fallback=True)
 
 
 async def close_orm() -> None:

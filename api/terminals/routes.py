@@ -60,18 +60,15 @@ async def verify(request: Request, body: VerifyRequest) -> VerifiedOut:
     card, patient_id = await service.verify_at_terminal(
         ctx_of(request), caller, body.qr, body.scene
     )
-    await audit.record(caller, "card.identity_read", target_type="card", target_id=card.card_id)
     return VerifiedOut(**card.to_dict(), patient_id=patient_id)
 
 
 async def peer_verify(request: Request, body: PeerVerifyRequest) -> PeerVerifiedOut:
     """(Peer card centres) verify one of our codes scanned at one of your terminals."""
     card = await service.verify_for_peer(
-        ctx_of(request), body.qr, body.scene, body.institution_code, body.terminal_id
-    )
-    await audit.record(
-        caller_of(request), "card.identity_read", target_type="card", target_id=card.card_id
-    )
+        ctx_of(request), caller_of(request), body.qr, body.scene, body.institution_code,
+        body.terminal_id,
+    )  # fmt: skip
     return PeerVerifiedOut(**card.to_dict())
 
 
@@ -127,7 +124,7 @@ async def get_qr_settings(request: Request) -> QrSettingsOut:
 
 async def put_qr_settings(request: Request, body: QrSettings) -> QrSettingsOut:
     """Change the dynamic code lifetime (5–120 s) for codes issued from now on."""
-    await set_qr_lifetime(body.lifetime)
+    await set_qr_lifetime(ctx_of(request), body.lifetime)
     await audit.record(caller_of(request), "settings.qr", detail={"lifetime": body.lifetime})
     return QrSettingsOut(lifetime=body.lifetime)
 

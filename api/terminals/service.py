@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 
+from api.audit import service as audit
 from api.auth import service as clients
 from api.context import AppContext
 from api.errors import DomainError, not_found, too_many
@@ -36,11 +38,14 @@ async def register(
     return terminal, secret or ""
 
 
-async def terminal_of(caller: Caller) -> Terminal:
-    """The terminal behind a terminal client's token."""
-    terminal = await Terminal.get_or_none(terminal_id=caller.id)
+async def terminal_of(ctx: AppContext, caller: Caller) -> Terminal:
+    """The terminal behind a terminal client's token (cached: revocation ends the token)."""
+    terminal = ctx.cache.get(("terminal", caller.id))
     if terminal is None:
-        raise DomainError("FORBIDDEN", "this client is not a registered terminal")
+        terminal = await Terminal.get_or_none(terminal_id=caller.id)
+        if terminal is None:
+            raise DomainError("FORBIDDEN", "this client is not a registered terminal")
+        ctx.cache.put(("terminal", caller.id), terminal)
     return terminal
 
 
@@ -54,10 +59,14 @@ async def _count_forgery(ctx: AppContext, terminal_id: str) -> None:
     await ctx.kv.hit(key("qr-forged", f"term:{terminal_id}"), FORGED_WINDOW)
 
 
-async def patient_id_for(institution_code: str, card_id: str, issuer: str) -> str:
+async def patient_id_for(ctx: AppContext, institution_code: str, card_id: str, issuer: str) -> str:
     """The institution's patient id for a card, created at first use (自动建档)."""
+    cached = ctx.cache.get(("patient", institution_code, card_id))
+    if cached:
+        return cached
     found = await PatientRecord.get_or_none(institution_code=institution_code, card_id=card_id)
     if found:
+        ctx.cache.put(("patient", institution_code, card_id), found.patient_id)
         return found.patient_id
     try:
         record = await PatientRecord.create(
@@ -68,6 +77,7 @@ async def patient_id_for(institution_code: str, card_id: str, issuer: str) -> st
         )
     except IntegrityError:  # the same card at two windows of one hospital at once
         record = await PatientRecord.get(institution_code=institution_code, card_id=card_id)
+    ctx.cache.put(("patient", institution_code, card_id), record.patient_id)
     return record.patient_id
 
 
@@ -75,7 +85,7 @@ async def verify_at_terminal(
     ctx: AppContext, caller: Caller, text: str, scene: str
 ) -> tuple[verification.VerifiedCard, str]:
     """Verify a scanned code for a terminal; returns the card and the patient id."""
-    terminal = await terminal_of(caller)
+    terminal = await terminal_of(ctx, caller)
     scene, medstep = medstep_code(scene)
     await _guard_storm(ctx, terminal.terminal_id)
     try:
@@ -86,21 +96,27 @@ async def verify_at_terminal(
         if exc.code in ("QR_FORGED", "QR_MALFORMED"):
             await _count_forgery(ctx, terminal.terminal_id)
         raise
-    patient_id = await patient_id_for(terminal.institution_code, card.card_id, card.issuer)
-    await CardUsage.create(
-        card_id=card.card_id,
-        issuer=card.issuer,
-        institution_code=terminal.institution_code,
-        terminal_id=terminal.terminal_id,
-        channel_code=terminal.channel_code,
-        medstep_code=medstep,
-        scene=scene,
+    patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)
+    ctx.writer.add(
+        CardUsage(
+            card_id=card.card_id,
+            issuer=card.issuer,
+            institution_code=terminal.institution_code,
+            terminal_id=terminal.terminal_id,
+            channel_code=terminal.channel_code,
+            medstep_code=medstep,
+            scene=scene,
+            at=datetime.now(UTC),
+        )
+    )
+    audit.record_later(
+        ctx.writer, caller, "card.identity_read", target_type="card", target_id=card.card_id
     )
     return card, patient_id
 
 
 async def verify_for_peer(
-    ctx: AppContext, text: str, scene: str, institution_code: str, terminal_id: str
+    ctx: AppContext, caller: Caller, text: str, scene: str, institution_code: str, terminal_id: str
 ) -> verification.VerifiedCard:
     """A peer centre's terminal scanned one of our codes: verify it here and record the use."""
     scene, medstep = medstep_code(scene)
@@ -108,14 +124,20 @@ async def verify_for_peer(
     if payload.issuer != ctx.settings.issuer:
         raise DomainError("UNKNOWN_ISSUER", "peers forward only codes of the centre they ask")
     card = await verification.verify_local(ctx, payload)
-    await CardUsage.create(
-        card_id=card.card_id,
-        issuer=card.issuer,
-        institution_code=institution_code,
-        terminal_id=terminal_id,
-        channel_code="0100",
-        medstep_code=medstep,
-        scene=scene,
+    ctx.writer.add(
+        CardUsage(
+            card_id=card.card_id,
+            issuer=card.issuer,
+            institution_code=institution_code,
+            terminal_id=terminal_id,
+            channel_code="0100",
+            medstep_code=medstep,
+            scene=scene,
+            at=datetime.now(UTC),
+        )
+    )
+    audit.record_later(
+        ctx.writer, caller, "card.identity_read", target_type="card", target_id=card.card_id
     )
     return card
 

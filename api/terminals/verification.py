@@ -60,7 +60,7 @@ async def _consume(ctx: AppContext, parsed: qr.DynamicCode, now: int) -> None:
 
 async def verify_local(ctx: AppContext, payload: qr.DynamicCode | qr.StaticCode) -> VerifiedCard:
     """Verify one of our own codes and consume it if dynamic."""
-    card = await Card.get_or_none(static_ref=payload.ref).prefetch_related("person")
+    card = await Card.get_or_none(static_ref=payload.ref).select_related("person")
     if card is None:
         raise DomainError("QR_FORGED", "this code was not issued by the card centre")
     if isinstance(payload, qr.DynamicCode):

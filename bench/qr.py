@@ -1,0 +1,124 @@
+"""QR codes: verification at a terminal and dynamic-code issuance, each next to its baseline
+measured in the same run (one uvicorn worker, PostgreSQL + Redis).
+
+- verify: POST /pos/verify with single-use dynamic codes, vs one Redis SET NX (target ≥ 0.7)
+- issue: GET /cards/{id}/qrcode, vs a bare authenticated endpoint (target ≥ 0.7)
+
+Run: .venv/bin/python -m bench.qr [--seconds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from bench.cards import _admin
+from bench.harness import ROOT, api_server, bench_database, free_port, wrk
+from tests.support.partner import access_token
+from tests.support.people import make_person
+from tests.support.resident import collect, register_person, wechat_session
+
+
+async def _prepare(base: str, env: dict[str, str], codes: int) -> tuple[str, str, str, list[str]]:
+    """A resident with a card, a terminal, and ``codes`` fresh dynamic payloads on disk."""
+    import pyotp
+
+    async with httpx.AsyncClient(base_url=base, timeout=60) as api:
+        user, password, totp = _admin(env)
+        session = await api.post(
+            "/api/v1/admin/sessions",
+            json={"username": user, "password": password, "totp": pyotp.TOTP(totp).now()},
+        )
+        admin = {"Authorization": f"Bearer {session.json()['token']}"}
+        await api.put("/api/v1/admin/settings/qr", json={"lifetime": 120}, headers=admin)
+        app_id, secret = "wxbench" + secrets.token_hex(4), secrets.token_hex(16)
+        await api.post("/mock/wechat/apps", json={"appid": app_id, "secret": secret})
+        await api.post(
+            "/api/v1/admin/channel-apps",
+            json={"kind": "wechat", "name": "bench", "app_id": app_id, "app_secret": secret},
+            headers=admin,
+        )
+        resident = (await wechat_session(api, app_id, "bench-user"))["token"]
+        person = make_person()
+        await register_person(api, person)
+        card_id = (await collect(api, resident, person)).json()["card_id"]
+        made = await api.post(
+            "/api/v1/admin/terminals",
+            json={"name": "bench", "institution_code": "H0001"},
+            headers=admin,
+        )
+        terminal = made.json()
+        terminal_token = await access_token(
+            api, terminal["terminal_id"], terminal["terminal_secret"]
+        )
+        gate = asyncio.Semaphore(32)
+        headers = {"Authorization": f"Bearer {resident}"}
+
+        async def one() -> str:
+            async with gate:
+                resp = await api.get(f"/api/v1/cards/{card_id}/qrcode", headers=headers)
+                return resp.json()["payload"]
+
+        payloads = await asyncio.gather(*(one() for _ in range(codes)))
+    return resident, card_id, terminal_token, payloads
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--codes", type=int, default=40_000)
+    args = parser.parse_args()
+    with bench_database() as env:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {
+            **env,
+            "EHC_SMS_BASE_URL": f"{base}/mock/sms",
+            "EHC_SMS_API_KEY": "bench",
+            "EHC_IDCHECK_BASE_URL": f"{base}/mock/idcheck",
+            "EHC_WECHAT_API_BASE": f"{base}/mock/wechat/",
+            "EHC_BENCH_WITH_MOCK": "1",
+        }
+        with api_server(env, port=port):
+            resident, card_id, terminal, payloads = asyncio.run(_prepare(base, env, args.codes))
+            path = Path(tempfile.mkstemp(prefix="ehc-qr-", suffix=".txt")[1])
+            path.write_text("\n".join(payloads) + "\n")
+            secs = args.seconds
+            redis = wrk("baseline: one Redis SET NX", f"{base}/bench/redis", seconds=secs)
+            verify = wrk(
+                "POST /pos/verify (dynamic, single-use)",
+                base,
+                seconds=secs,
+                script=str(ROOT / "bench/qr_verify.lua"),
+                script_args=[str(path), terminal],
+            )
+            auth = {"Authorization": f"Bearer {resident}"}
+            bare = wrk(
+                "baseline: bare authenticated GET", f"{base}/bench/authenticated", seconds=secs,
+                headers=auth,
+            )  # fmt: skip
+            issue = wrk(
+                "GET /cards/{id}/qrcode (dynamic)",
+                f"{base}/api/v1/cards/{card_id}/qrcode",
+                seconds=secs,
+                headers=auth,
+            )
+    print("QR codes, one uvicorn worker (uvloop + httptools), PostgreSQL + Redis, wrk -t2 -c32")
+    print(redis.row())
+    print(verify.row(redis))
+    print(bare.row())
+    print(issue.row(bare))
+    if verify.non_2xx:
+        print(f"note: {verify.non_2xx} verifications were refused (payload file exhausted?)")
+    path.unlink()
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
