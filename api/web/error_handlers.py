@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from tortoise.exceptions import IntegrityError
 
@@ -50,6 +50,11 @@ async def integrity_error(request: Request, exc: Exception) -> Response:
     return _json(409, "CONFLICT", "the request conflicts with the current state; retry")
 
 
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client hung up while sending its body: nobody is left to answer."""
+    return Response(status_code=499)
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
     """Anything else: logged with the request id, answered without internals."""
     log.error(
@@ -64,5 +69,6 @@ EXCEPTION_HANDLERS = {
     DomainError: domain_error,
     HTTPException: http_error,
     IntegrityError: integrity_error,
+    ClientDisconnect: client_gone,
     Exception: unexpected_error,
 }
