@@ -10,6 +10,7 @@ Anything else is a command APDU, answered with data + SW1 SW2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import socket
 import struct
 import threading
@@ -108,7 +109,12 @@ class SimulatedCard:
         self._thread: threading.Thread | None = None
 
     def insert(self) -> None:
-        """Put the card in the reader."""
+        """Put the card in the reader.
+
+        As with a real reader, a card must be seen gone before the next one goes in: vpcd
+        asks for the ATR every 0.4 s, and a card swapped faster than that is taken for the old,
+        failed one (pcscd then never powers it).
+        """
         self._sock = socket.create_connection(("127.0.0.1", self.port), timeout=5)
         self._sock.settimeout(None)
         self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -131,14 +137,18 @@ class SimulatedCard:
         try:
             while True:
                 head = _recv_exact(sock, 2)
+                # vpcd writes the length and the APDU separately, with Nagle on: the APDU
+                # waits until the length is ACKed, so ACK at once (the kernel clears the flag).
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
                 payload = _recv_exact(sock, struct.unpack(">H", head)[0])
-                # Without QUICKACK every APDU waits ~40 ms for a delayed ACK.
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
                 answer = self._answer(payload)
                 if answer is not None:
                     sock.sendall(struct.pack(">H", len(answer)) + answer)
         except (OSError, ConnectionError):
-            return  # pulled, or vpcd went away
+            # Pulled (by pull() or drop_after), or vpcd went away: the contacts open.
+            with contextlib.suppress(OSError):
+                sock.close()
 
     def _answer(self, payload: bytes) -> bytes | None:
         if len(payload) == 1:
@@ -163,26 +173,42 @@ def _recv_exact(sock: socket.socket, n: int) -> bytes:
     return buf
 
 
-def main() -> None:
-    """``python -m counter_pos.card_sim --name 张三 --id-number …``: a card in the reader."""
+def main(argv: list[str] | None = None) -> None:
+    """``counter-pos sim-card --name 张三 --id-number …``: a card in the reader until Ctrl+C."""
     parser = argparse.ArgumentParser(description="a simulated resident health card (vpcd)")
     parser.add_argument("--name", required=True)
     parser.add_argument("--id-number", required=True)
     parser.add_argument("--sex", default="1")
+    parser.add_argument("--chip-serial", default="SIM0000001")
     parser.add_argument("--port", type=int, default=VPCD_PORT)
-    args = parser.parse_args()
-    number = args.id_number.upper()
-    record = HealthCardRecord(
-        issuer=IssuerData(issuer_name="演示发卡机构", issuer_code="1100A0001", card_number=number),
-        holder=HolderData(name=args.name, sex=args.sex, birth_date=number[6:14], id_number=number),
+    args = parser.parse_args(argv)
+    card = SimulatedCard(
+        health_card(demo_record(args.name, args.id_number, args.sex, args.chip_serial)),
+        port=args.port,
     )
-    card = SimulatedCard(health_card(record), port=args.port)
     card.insert()
-    print("card inserted; Ctrl+C pulls it")
+    print("card inserted; Ctrl+C pulls it", flush=True)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         card.pull()
+
+
+def demo_record(
+    name: str, id_number: str, sex: str = "1", chip_serial: str = "SIM0000001"
+) -> HealthCardRecord:
+    """A health card record as a demo card issuer would write it."""
+    number = id_number.upper()
+    return HealthCardRecord(
+        issuer=IssuerData(
+            issuer_name="演示发卡机构",
+            issuer_code="1100A0001",
+            issue_date="20240101",
+            card_number=number,
+            chip_serial=chip_serial,
+        ),
+        holder=HolderData(name=name, sex=sex, birth_date=number[6:14], id_number=number),
+    )
 
 
 if __name__ == "__main__":

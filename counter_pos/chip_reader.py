@@ -56,12 +56,13 @@ class SocialSecurityCardError(UnsupportedCardError):
 def list_readers() -> list[str]:
     """Names of the connected readers (empty when PC/SC has none or is not running)."""
     from smartcard.Exceptions import ListReadersException
+    from smartcard.pcsc.PCSCExceptions import EstablishContextException
     from smartcard.System import readers
 
     try:
         return [str(r) for r in readers()]
-    except ListReadersException:
-        return []
+    except (ListReadersException, EstablishContextException):
+        return []  # no pcscd, or it went away
 
 
 class _Session:
@@ -98,6 +99,8 @@ def _connect(reader_name: str | None) -> object:
     available = list_readers()
     if not available:
         raise NoReaderError("no card reader is connected (is pcscd running?)")
+    if reader_name and reader_name not in available:
+        raise NoReaderError(f"the reader {reader_name!r} is not connected")
     names = [reader_name] if reader_name else available
     for reader in readers():
         if str(reader) not in names:
@@ -112,7 +115,21 @@ def _connect(reader_name: str | None) -> object:
 
 
 def read_health_card(reader_name: str | None = None) -> HealthCardRecord:
-    """Read issuer and holder data from the health card in ``reader_name`` (or any reader)."""
+    """Read issuer and holder data from the health card in ``reader_name`` (or any reader).
+
+    Every failure is a ``ReaderError`` whose message tells the clerk what to do.
+    """
+    from smartcard.Exceptions import SmartcardException
+    from smartcard.pcsc.PCSCExceptions import BaseSCardException
+
+    try:
+        return _read(reader_name)
+    except (SmartcardException, BaseSCardException) as exc:
+        # pcscd stopped or the reader was unplugged between two calls.
+        raise NoReaderError("the card reader stopped answering; check its cable") from exc
+
+
+def _read(reader_name: str | None) -> HealthCardRecord:
     connection = _connect(reader_name)
     try:
         session = _Session(connection)
@@ -139,25 +156,29 @@ def read_health_card(reader_name: str | None = None) -> HealthCardRecord:
 
 
 class CardWatcher:
-    """Reader and card events from pyscard's monitoring thread, handed to an asyncio queue."""
+    """Reader and card events from pyscard's monitoring threads, handed to an asyncio queue.
+
+    Events: ``card_inserted``, ``card_removed``, ``reader_added``, ``reader_removed``, each
+    with the reader's name.
+    """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[tuple[str, str]]):
         self.loop = loop
         self.queue = queue
-        self._card_monitor: object | None = None
-        self._observer: object | None = None
+        self._monitors: list[tuple[object, object]] = []
 
     def _emit(self, kind: str, reader: str) -> None:
         # Called on pyscard's thread: only call_soon_threadsafe may touch the loop.
         self.loop.call_soon_threadsafe(self.queue.put_nowait, (kind, reader))
 
     def start(self) -> None:
-        """Begin watching for cards going in and out of every reader."""
+        """Begin watching every reader and the cards going in and out."""
         from smartcard.CardMonitoring import CardMonitor, CardObserver
+        from smartcard.ReaderMonitoring import ReaderMonitor, ReaderObserver
 
         emit: Callable[[str, str], None] = self._emit
 
-        class Observer(CardObserver):  # type: ignore[misc]
+        class Cards(CardObserver):  # type: ignore[misc]
             def update(self, observable: object, actions: tuple) -> None:
                 added, removed = actions
                 for card in added:
@@ -165,11 +186,20 @@ class CardWatcher:
                 for card in removed:
                     emit("card_removed", str(card.reader))
 
-        self._card_monitor = CardMonitor()
-        self._observer = Observer()
-        self._card_monitor.addObserver(self._observer)  # type: ignore[attr-defined]
+        class Readers(ReaderObserver):  # type: ignore[misc]
+            def update(self, observable: object, actions: tuple) -> None:
+                added, removed = actions
+                for reader in added:
+                    emit("reader_added", str(reader))
+                for reader in removed:
+                    emit("reader_removed", str(reader))
+
+        for monitor, observer in ((CardMonitor(), Cards()), (ReaderMonitor(), Readers())):
+            monitor.addObserver(observer)  # type: ignore[attr-defined]
+            self._monitors.append((monitor, observer))
 
     def stop(self) -> None:
         """Stop watching."""
-        if self._card_monitor is not None:
-            self._card_monitor.deleteObserver(self._observer)  # type: ignore[attr-defined]
+        for monitor, observer in self._monitors:
+            monitor.deleteObserver(observer)  # type: ignore[attr-defined]
+        self._monitors.clear()

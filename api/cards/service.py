@@ -81,9 +81,10 @@ async def collect(ctx: AppContext, caller: Caller, req: CollectRequest) -> tuple
         return await _bind(ctx, caller, identity, parsed, req.relation)
 
 
-async def _issue(
+async def issue_card(
     ctx: AppContext, caller: Caller, identity: Identity, parsed: IdentityNumber
 ) -> Card:
+    """A new person and their card (the caller has done every check)."""
     person = await Person.create(
         **sealed_fields(ctx, identity), gender=parsed.gender, birth_date=parsed.birth_date
     )
@@ -114,9 +115,9 @@ async def _bind(
             raise DomainError("CARD_LIMIT", f"a user holds at most {MAX_CARDS_PER_USER} cards")
         created = card is None
         if card is None:
-            card = await _issue(ctx, caller, identity, parsed)
+            card = await issue_card(ctx, caller, identity, parsed)
         await CardBinding.create(user_id=caller.id, card=card, relation=relation)
-        await _event(card, "collected" if created else "bound", caller, to_status=card.status)
+        await record_event(card, "collected" if created else "bound", caller, to_status=card.status)
         await audit.record(
             caller,
             "card.collect" if created else "card.bind",
@@ -127,7 +128,7 @@ async def _bind(
     return HeldCard(card, relation), created
 
 
-async def _event(
+async def record_event(
     card: Card,
     action: str,
     who: Caller,
@@ -136,6 +137,7 @@ async def _event(
     to_status: str | None = None,
     reason: str | None = None,
 ) -> None:
+    """Add a line to the card's history."""
     await CardEvent.create(
         card=card,
         action=action,
@@ -180,7 +182,7 @@ async def unbind(caller: Caller, card_id: str) -> None:
     held = await held_card(caller, card_id)
     async with in_transaction():
         await CardBinding.filter(user_id=caller.id, card_id=card_id).delete()
-        await _event(held.card, "unbound", caller)
+        await record_event(held.card, "unbound", caller)
         await audit.record(caller, "card.unbind", target_type="card", target_id=card_id)
 
 
@@ -217,7 +219,9 @@ async def change_status(card: Card, action: str, who: Caller, reason: str | None
         updated = await Card.filter(card_id=card.card_id, status__in=allowed).update(**changes)
         if not updated:
             raise DomainError("INVALID_STATE", f"a {card.status} card cannot be {action}")
-        await _event(card, action, who, from_status=card.status, to_status=target, reason=reason)
+        await record_event(
+            card, action, who, from_status=card.status, to_status=target, reason=reason
+        )
         await audit.record(who, f"card.{action}", target_type="card", target_id=card.card_id)
     await card.refresh_from_db()
     return card

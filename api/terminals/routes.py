@@ -6,12 +6,15 @@ from starlette.requests import Request
 
 from api.audit import service as audit
 from api.auth import service as clients
+from api.cards.physical import ChipHolder
 from api.context import ctx_of
 from api.terminals import service
 from api.terminals.models import Terminal
 from api.terminals.schemas import (
     PeerVerifiedOut,
     PeerVerifyRequest,
+    PhysicalCardOut,
+    PhysicalCardRequest,
     QrSettings,
     QrSettingsOut,
     TerminalCreate,
@@ -61,6 +64,24 @@ async def verify(request: Request, body: VerifyRequest) -> VerifiedOut:
         ctx_of(request), caller, body.qr, body.scene
     )
     return VerifiedOut(**card.to_dict(), patient_id=patient_id)
+
+
+async def link_physical_card(request: Request, body: PhysicalCardRequest) -> PhysicalCardOut:
+    """Identify the holder of a chip health card read at the counter and link the chip to
+    their e-card, issuing the e-card if they have none (no new real-name check: the chip card
+    was issued in person)."""
+    chip = ChipHolder(
+        name=body.name,
+        id_type=body.id_type,
+        id_number=body.id_number,
+        card_issuer_code=body.card_issuer_code,
+        chip_serial=body.chip_serial,
+        phone=body.phone,
+    )
+    card, patient_id, issued = await service.link_physical_card(
+        ctx_of(request), caller_of(request), chip, body.scene
+    )
+    return PhysicalCardOut(**card.to_dict(), patient_id=patient_id, issued=issued)
 
 
 async def peer_verify(request: Request, body: PeerVerifyRequest) -> PeerVerifiedOut:
@@ -142,6 +163,25 @@ routes = [
         scope="pos",
         tags=["terminals"],
         errors=VERIFY_ERRORS,
+    ),
+    api_route(
+        "POST",
+        "/api/v1/pos/physical-cards",
+        link_physical_card,
+        body=PhysicalCardRequest,
+        response=PhysicalCardOut,
+        auth=("client",),
+        scope="pos",
+        tags=["terminals"],
+        errors=[
+            "VALIDATION_ERROR",
+            "BLACKLISTED",
+            "REALNAME_MISMATCH",
+            "PHYSICAL_CARD_CONFLICT",
+            "CARD_LOST",
+            "CARD_FROZEN",
+            "CARD_CANCELLED",
+        ],
     ),
     api_route(
         "POST",

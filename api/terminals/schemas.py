@@ -28,6 +28,22 @@ class VerifiedOut(Out):
     patient_id: str
 
 
+class PhysicalCardRequest(Body):
+    """The holder data the counter read from a chip card (DDF1/EF05 and EF06)."""
+
+    name: str = Field(min_length=1, max_length=64)
+    id_type: str = Field(default="01", min_length=2, max_length=2)
+    id_number: str = Field(min_length=1, max_length=32)
+    card_issuer_code: str = Field(min_length=1, max_length=32)
+    chip_serial: str = Field(min_length=1, max_length=64)
+    phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
+    scene: str = Field(default="registration", min_length=1, max_length=16)
+
+
+class PhysicalCardOut(VerifiedOut):
+    issued: bool = Field(description="true when the e-card was issued by this link")
+
+
 class PeerVerifyRequest(Body):
     qr: str = Field(min_length=1, max_length=512)
     scene: str = Field(default="registration", max_length=16)

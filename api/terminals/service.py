@@ -9,6 +9,7 @@ from tortoise.exceptions import IntegrityError
 
 from api.audit import service as audit
 from api.auth import service as clients
+from api.cards import physical
 from api.context import AppContext
 from api.errors import DomainError, not_found, too_many
 from api.kv import key
@@ -97,10 +98,40 @@ async def verify_at_terminal(
             await _count_forgery(ctx, terminal.terminal_id)
         raise
     patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)
+    _record_usage(ctx, caller, terminal, card.card_id, card.issuer, scene, medstep)
+    return card, patient_id
+
+
+async def link_physical_card(
+    ctx: AppContext, caller: Caller, chip: physical.ChipHolder, scene: str
+) -> tuple[verification.VerifiedCard, str, bool]:
+    """Identify a chip-card holder at a terminal and link the chip to their e-card.
+
+    Returns the card, this institution's patient id and whether the e-card was newly issued.
+    """
+    terminal = await terminal_of(ctx, caller)
+    scene, medstep = medstep_code(scene)
+    card, identity, created = await physical.link_physical_card(ctx, caller, chip)
+    await card.fetch_related("person")
+    verification.refuse_unusable(card.status)
+    patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)
+    _record_usage(ctx, caller, terminal, card.card_id, card.issuer, scene, medstep)
+    return verification.verified_card(card, identity), patient_id, created
+
+
+def _record_usage(
+    ctx: AppContext,
+    caller: Caller,
+    terminal: Terminal,
+    card_id: str,
+    issuer: str,
+    scene: str,
+    medstep: str,
+) -> None:
     ctx.writer.add(
         CardUsage(
-            card_id=card.card_id,
-            issuer=card.issuer,
+            card_id=card_id,
+            issuer=issuer,
             institution_code=terminal.institution_code,
             terminal_id=terminal.terminal_id,
             channel_code=terminal.channel_code,
@@ -110,9 +141,8 @@ async def verify_at_terminal(
         )
     )
     audit.record_later(
-        ctx.writer, caller, "card.identity_read", target_type="card", target_id=card.card_id
+        ctx.writer, caller, "card.identity_read", target_type="card", target_id=card_id
     )
-    return card, patient_id
 
 
 async def verify_for_peer(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from api.cards import qr
-from api.cards.identity import open_identity
+from api.cards.identity import Identity, open_identity
 from api.cards.models import Card
 from api.cards.service import TOTP_CONTEXT
 from api.context import AppContext
@@ -71,7 +71,11 @@ async def verify_local(ctx: AppContext, payload: qr.DynamicCode | qr.StaticCode)
     else:
         qr.check_static(payload, ctx.keys.issuer_key)
     refuse_unusable(card.status)
-    identity = open_identity(ctx, card.person)
+    return verified_card(card, open_identity(ctx, card.person))
+
+
+def verified_card(card: Card, identity: Identity) -> VerifiedCard:
+    """What a terminal may see of ``card`` (its person loaded) and its holder."""
     return VerifiedCard(
         card_id=card.card_id,
         issuer=card.issuer,

@@ -1,0 +1,5 @@
+"""``python -m counter_pos`` is ``counter-pos``."""
+
+from counter_pos.cli import main
+
+main()

@@ -1,0 +1,183 @@
+"""``counter-pos``: the institution front-end agent.
+
+    counter-pos run      [--listen 127.0.0.1:8700] [--scanner -|PORT] [--reader NAME]
+    counter-pos read     read the chip card in the reader once and link it (prints JSON)
+    counter-pos verify QR
+    counter-pos readers
+    counter-pos sim-card --name 张三 --id-number 110105194912310021
+
+The card centre and the terminal credentials come from ``--core``, ``--terminal-id``,
+``--terminal-secret`` or the environment (``COUNTER_POS_CORE_URL``, ``COUNTER_POS_TERMINAL_ID``,
+``COUNTER_POS_TERMINAL_SECRET``), or from ``--credentials demo-credentials.json`` written by
+``ehc demo``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import sys
+from typing import Any
+
+from counter_pos import chip_reader
+from counter_pos.core_client import CoreClient, CoreError
+from counter_pos.desk import Desk, DeskEvent, reader_error
+
+log = logging.getLogger("counter_pos")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="counter-pos", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    core = argparse.ArgumentParser(add_help=False)
+    core.add_argument("--core", default=os.environ.get("COUNTER_POS_CORE_URL"))
+    core.add_argument("--terminal-id", default=os.environ.get("COUNTER_POS_TERMINAL_ID"))
+    core.add_argument("--terminal-secret", default=os.environ.get("COUNTER_POS_TERMINAL_SECRET"))
+    core.add_argument("--credentials", help="a demo-credentials.json written by `ehc demo`")
+    core.add_argument("--reader", help="the PC/SC reader to use (default: the first with a card)")
+    core.add_argument("--scene", default="registration")
+
+    run = sub.add_parser("run", parents=[core], help="serve the local API, scanner and reader")
+    run.add_argument("--listen", default="127.0.0.1:8700")
+    run.add_argument("--scanner", default="-", help="'-' (stdin), a serial port or 'none'")
+    run.add_argument("--baud", type=int, default=9600)
+    run.add_argument("--no-watch", action="store_true", help="don't read cards on insertion")
+    run.add_argument("--local-token", default=os.environ.get("COUNTER_POS_LOCAL_TOKEN"))
+
+    sub.add_parser("read", parents=[core], help="read and link the card in the reader")
+    verify = sub.add_parser("verify", parents=[core], help="verify one scanned code")
+    verify.add_argument("qr")
+    sub.add_parser("readers", help="list the PC/SC readers")
+    sim = sub.add_parser("sim-card", help="insert a simulated health card (vpcd)")
+    sim.add_argument("--name", required=True)
+    sim.add_argument("--id-number", required=True)
+    sim.add_argument("--sex", default="1")
+    sim.add_argument("--chip-serial", default="SIM0000001")
+    sim.add_argument("--port", type=int, default=35963)
+    return parser
+
+
+def _core_client(args: argparse.Namespace) -> CoreClient:
+    base, terminal_id, secret = args.core, args.terminal_id, args.terminal_secret
+    if args.credentials:
+        with open(args.credentials, encoding="utf-8") as fh:
+            creds = json.load(fh)
+        base = base or creds["base_url"]
+        terminal_id = terminal_id or creds["terminal"]["terminal_id"]
+        secret = secret or creds["terminal"]["terminal_secret"]
+    if not (base and terminal_id and secret):
+        raise SystemExit(
+            "counter-pos needs the card centre and terminal credentials: --core, --terminal-id "
+            "and --terminal-secret (or COUNTER_POS_* variables, or --credentials FILE)"
+        )
+    return CoreClient(base, terminal_id, secret)
+
+
+def _say(event: DeskEvent) -> None:
+    """One line for the clerk (the ID number only masked, as the card centre returns it)."""
+    if not event.ok:
+        error = event.error or {}
+        print(f"✘ {event.kind}: {error.get('code')} — {error.get('message')}", flush=True)
+    elif event.kind in ("scan", "card_read"):
+        r = event.result or {}
+        print(
+            f"✔ {r.get('name')} {r.get('id_number_masked')} patient {r.get('patient_id')}"
+            f" ({r.get('status')}, {r.get('source')})",
+            flush=True,
+        )
+    else:
+        print(f"• {event.kind}: {(event.result or {}).get('reader')}", flush=True)
+
+
+async def _watch_readers(desk: Desk) -> None:
+    queue: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+    watcher = chip_reader.CardWatcher(asyncio.get_running_loop(), queue)
+    watcher.start()
+    try:
+        while True:
+            kind, reader = await queue.get()
+            _say(await desk.on_reader_event(kind, reader))
+    finally:
+        watcher.stop()
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from counter_pos.local_api import create_local_app
+    from counter_pos.scanner import LineReader, open_source
+
+    core = _core_client(args)
+    desk = Desk(core, reader=args.reader, scene=args.scene)
+    host, _, port = args.listen.rpartition(":")
+    config = uvicorn.Config(
+        create_local_app(desk, args.local_token),
+        host=host or "127.0.0.1",
+        port=int(port),
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    tasks: list[asyncio.Task[Any]] = []
+    if args.scanner != "none":
+
+        async def on_line(text: str) -> None:
+            _say(await desk.on_scan(text))
+
+        LineReader(
+            open_source(args.scanner, args.baud), on_line, asyncio.get_running_loop()
+        ).start()
+    if not args.no_watch:
+        tasks.append(asyncio.create_task(_watch_readers(desk)))
+    print(f"counter-pos listening on http://{config.host}:{config.port}", flush=True)
+    try:
+        await server.serve()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await core.close()
+
+
+async def _once(args: argparse.Namespace) -> int:
+    core = _core_client(args)
+    desk = Desk(core, reader=args.reader, scene=args.scene)
+    try:
+        if args.command == "read":
+            answer = await desk.identify_chip()
+        else:
+            answer = await desk.verify(args.qr)
+    except chip_reader.ReaderError as exc:
+        print(json.dumps({"error": reader_error(exc)}, ensure_ascii=False))
+        return 1
+    except CoreError as exc:
+        print(json.dumps({"error": {"code": exc.code, "message": exc.message}}, ensure_ascii=False))
+        return 1
+    finally:
+        await core.close()
+    print(json.dumps(answer, ensure_ascii=False, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``counter-pos`` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.command == "readers":
+        print("\n".join(chip_reader.list_readers()) or "no reader (is pcscd running?)")
+    elif args.command == "sim-card":
+        from counter_pos import card_sim
+
+        card_sim.main(
+            [
+                "--name", args.name, "--id-number", args.id_number, "--sex", args.sex,
+                "--chip-serial", args.chip_serial, "--port", str(args.port),
+            ]
+        )  # fmt: skip
+    elif args.command == "run":
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_serve(args))
+    else:
+        sys.exit(asyncio.run(_once(args)))

@@ -1,0 +1,127 @@
+"""What the counter does: read the chip card and link it, verify a scanned code, check in.
+
+Every entry point (the local HTTP API, the scanner, the reader watcher) goes through one
+``Desk``; it keeps the latest results so that a HIS screen can show what the clerk just did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from counter_pos import chip_reader
+from counter_pos.card_layout import HealthCardRecord
+from counter_pos.core_client import CoreClient, CoreError
+
+log = logging.getLogger("counter_pos")
+RECENT = 50
+
+
+@dataclass
+class DeskEvent:
+    """One thing that happened at the counter, as the HIS may show it (no ID numbers)."""
+
+    kind: str  # card_read, scan, card_inserted, card_removed, reader_error
+    ok: bool
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
+    result: dict[str, Any] | None = None
+    error: dict[str, str] | None = None
+
+
+class Desk:
+    """The counter's operations, shared by every way in."""
+
+    def __init__(
+        self, core: CoreClient, *, reader: str | None = None, scene: str = "registration"
+    ) -> None:
+        self.core = core
+        self.reader = reader
+        self.scene = scene
+        self.recent: deque[DeskEvent] = deque(maxlen=RECENT)
+        self._reader_lock = asyncio.Lock()  # one chip conversation at a time
+
+    async def read_chip(self) -> HealthCardRecord:
+        """The health card in the reader, read on a worker thread (pyscard blocks)."""
+        async with self._reader_lock:
+            return await asyncio.to_thread(chip_reader.read_health_card, self.reader)
+
+    async def identify_chip(self, scene: str | None = None) -> dict[str, Any]:
+        """Read the chip and have the card centre link it: identity, card and patient id."""
+        record = await self.read_chip()
+        holder, issuer = record.holder, record.issuer
+        body = {
+            "name": holder.name,
+            "id_type": "01",
+            "id_number": holder.id_number or issuer.card_number,
+            "card_issuer_code": issuer.issuer_code,
+            "chip_serial": issuer.chip_serial or issuer.card_number,
+            "scene": scene or self.scene,
+        }
+        if record.extra.phone1:
+            body["phone"] = record.extra.phone1
+        answer: dict[str, Any] = await self.core.call("POST", "/api/v1/pos/physical-cards", body)
+        answer["source"] = "chip"
+        answer["card_issuer_name"] = issuer.issuer_name
+        return answer
+
+    async def verify(self, qr: str, scene: str | None = None) -> dict[str, Any]:
+        """Verify a scanned code with the card centre."""
+        body = {"qr": qr.strip(), "scene": scene or self.scene}
+        answer: dict[str, Any] = await self.core.call("POST", "/api/v1/pos/verify", body)
+        answer["source"] = "qr"
+        return answer
+
+    async def check_in(self, qr: str, appointment_id: str) -> dict[str, Any]:
+        """Check a booked patient in by their code."""
+        body = {"qr": qr.strip(), "appointment_id": appointment_id}
+        answer: dict[str, Any] = await self.core.call("POST", "/api/v1/pos/checkin", body)
+        return answer
+
+    async def on_scan(self, line: str) -> DeskEvent:
+        """A line from the barcode scanner: verify it and remember the outcome."""
+        try:
+            event = DeskEvent("scan", True, result=await self.verify(line))
+        except CoreError as exc:
+            event = DeskEvent("scan", False, error={"code": exc.code, "message": exc.message})
+        self._remember(event)
+        return event
+
+    async def on_reader_event(self, kind: str, reader: str) -> DeskEvent:
+        """A card went into or out of a reader: identify on insertion."""
+        if kind != "card_inserted" or (self.reader and reader != self.reader):
+            event = DeskEvent(kind, True, result={"reader": reader})
+            self._remember(event)
+            return event
+        try:
+            event = DeskEvent("card_read", True, result=await self.identify_chip())
+        except chip_reader.ReaderError as exc:
+            event = DeskEvent("card_read", False, error=reader_error(exc))
+        except CoreError as exc:
+            event = DeskEvent("card_read", False, error={"code": exc.code, "message": exc.message})
+        self._remember(event)
+        return event
+
+    def _remember(self, event: DeskEvent) -> None:
+        self.recent.appendleft(event)
+        if event.ok:
+            log.info("%s ok", event.kind)
+        else:
+            log.warning("%s refused: %s", event.kind, (event.error or {}).get("code"))
+
+
+READER_CODES: dict[type[chip_reader.ReaderError], str] = {
+    chip_reader.NoReaderError: "NO_READER",
+    chip_reader.NoCardError: "NO_CARD",
+    chip_reader.CardRemovedError: "CARD_REMOVED",
+    chip_reader.SocialSecurityCardError: "SOCIAL_SECURITY_CARD",
+    chip_reader.UnsupportedCardError: "UNSUPPORTED_CARD",
+}
+
+
+def reader_error(exc: chip_reader.ReaderError) -> dict[str, str]:
+    """The stable code and the clerk's message of a reader failure."""
+    return {"code": READER_CODES.get(type(exc), "READER_ERROR"), "message": str(exc)}

@@ -1,0 +1,67 @@
+"""Starting pcscd for the simulated card (tests, bench, a counter PC without the service).
+
+On a real counter PC pcscd runs as a system service; here it is started in the foreground as
+our child so that it stops with us. vsmartcard-vpcd (its driver) then offers the readers
+``Virtual PCD 00 00`` / ``00 01``, waiting for a card on TCP 35963 / 35964.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+from counter_pos.chip_reader import list_readers
+
+SOCKET = "/run/pcscd/pcscd.comm"
+
+
+class PcscdError(RuntimeError):
+    """pcscd could not be started or shows no reader."""
+
+
+class Pcscd:
+    """A pcscd we started (or one already running, which is left alone)."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 10.0) -> list[str]:
+        """Make sure pcscd is up and has readers; returns their names."""
+        if not list_readers():
+            binary = shutil.which("pcscd") or "/usr/sbin/pcscd"
+            if not os.path.exists(binary):
+                raise PcscdError("pcscd is not installed (apt-get install pcscd vsmartcard-vpcd)")
+            if not _running():
+                self.process = subprocess.Popen(
+                    [binary, "--foreground", "--error"],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            names = list_readers()
+            if names:
+                return names
+            if self.process is not None and self.process.poll() is not None:
+                raise PcscdError(f"pcscd exited with {self.process.returncode}")
+            time.sleep(0.05)
+        raise PcscdError("pcscd shows no reader: is vsmartcard-vpcd installed?")
+
+    def stop(self) -> None:
+        """Stop pcscd if we started it."""
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+
+def _running() -> bool:
+    # A stale socket file outlives a killed pcscd: ask the process table, not the file.
+    found = subprocess.run(["pgrep", "-x", "pcscd"], capture_output=True, check=False)
+    return found.returncode == 0
