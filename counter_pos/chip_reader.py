@@ -109,6 +109,7 @@ def _connect(reader_name: str | None) -> object:
         try:
             connection.connect()
         except (NoCardException, CardConnectionException):
+            _release(connection)
             continue
         return connection
     raise NoCardError("no card in the reader; insert the health card")
@@ -149,10 +150,16 @@ def _read(reader_name: str | None) -> HealthCardRecord:
     except ValueError as exc:
         raise ReaderError("the card's data could not be read; try again") from exc
     finally:
-        try:
-            connection.disconnect()  # type: ignore[attr-defined]
-        except Exception:  # already gone with the card
-            pass
+        _release(connection)
+
+
+def _release(connection: object) -> None:
+    # Release the PC/SC context now: left to the garbage collector it fails noisily once
+    # pcscd has gone.
+    try:
+        connection.release()  # type: ignore[attr-defined]
+    except Exception:  # already gone with the card or with pcscd
+        pass
 
 
 class CardWatcher:

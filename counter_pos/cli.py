@@ -4,7 +4,7 @@
     counter-pos read     read the chip card in the reader once and link it (prints JSON)
     counter-pos verify QR
     counter-pos readers
-    counter-pos sim-card --name 张三 --id-number 110105194912310021
+    counter-pos sim-card --name 张三 --id-number 11010519491231002X
 
 The card centre and the terminal credentials come from ``--core``, ``--terminal-id``,
 ``--terminal-secret`` or the environment (``COUNTER_POS_CORE_URL``, ``COUNTER_POS_TERMINAL_ID``,
