@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -12,6 +14,8 @@ from starlette.routing import BaseRoute, Route
 
 from api.adapters import build_adapters
 from api.admin.routes import routes as admin_routes
+from api.appointments import sweeper
+from api.appointments.routes import routes as appointment_routes
 from api.auth.routes import routes as auth_routes
 from api.cards.routes import routes as card_routes
 from api.channels.routes import routes as channel_routes
@@ -20,6 +24,7 @@ from api.db import lifecycle
 from api.health import healthz
 from api.keys import load_or_create
 from api.kv import KV
+from api.messages.routes import routes as message_routes
 from api.settings import Settings
 from api.terminals.routes import routes as terminal_routes
 from api.web.error_handlers import EXCEPTION_HANDLERS
@@ -40,6 +45,8 @@ def api_routes() -> list[BaseRoute]:
         *channel_routes,
         *card_routes,
         *terminal_routes,
+        *appointment_routes,
+        *message_routes,
     ]
 
 
@@ -57,9 +64,13 @@ def create_app(settings: Settings, *, extra_routes: Sequence[BaseRoute] = ()) ->
         build_adapters(ctx)
         ctx.writer.start()
         app.state.ctx = ctx
+        sweeping = asyncio.create_task(sweeper.run(ctx), name="sweeper")
         try:
             yield {"ctx": ctx}
         finally:
+            sweeping.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeping
             await ctx.writer.close()
             await http.aclose()
             await kv.close()

@@ -1,4 +1,4 @@
-"""The ``ehc`` command: serve, demo, db, admin and keys."""
+"""The ``ehc`` command: serve, demo, db, admin, schedules and keys."""
 
 from __future__ import annotations
 
@@ -67,6 +67,14 @@ def _admin_create(args: argparse.Namespace) -> int:
     return asyncio.run(create_admin_command(Settings.from_env(), args.username, args.reset))
 
 
+def _schedules_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from api.appointments.import_command import import_command
+
+    return asyncio.run(import_command(Settings.from_env(), Path(args.file)))
+
+
 def _keys_rotate(args: argparse.Namespace) -> int:
     from api.keys import rotate
 
@@ -106,6 +114,12 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--reset", action="store_true", help="replace password and TOTP")
     create.set_defaults(func=_admin_create)
 
+    schedules = sub.add_parser("schedules", help="doctors' schedules").add_subparsers(
+        dest="schedules", required=True
+    )
+    imp = schedules.add_parser("import", help="bulk schedules from a CSV or JSON file")
+    imp.add_argument("file")
+    imp.set_defaults(func=_schedules_import)
     keys = sub.add_parser("keys", help="data keys").add_subparsers(dest="keys", required=True)
     keys.add_parser("rotate", help="add a data-key version and make it active").set_defaults(
         func=_keys_rotate

@@ -63,6 +63,9 @@ HTTP_STATUS: dict[str, int] = {
     "BOOKING_SUSPENDED": 403,
     "SCHEDULE_STOPPED": 409,
     "CANCEL_CLOSED": 409,
+    "BOOKING_NOT_OPEN": 409,
+    "NOT_PAID": 409,
+    "CARD_MISMATCH": 409,
     # payments
     "PAYMENT_DECLINED": 402,
     "AMOUNT_MISMATCH": 400,

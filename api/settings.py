@@ -23,6 +23,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _leads(raw: str | None, default: tuple[int, int]) -> tuple[int, int]:
+    if not raw:
+        return default
+    first, second = (int(part) for part in raw.split(","))
+    return first, second
+
+
 def _peers(raw: str) -> dict[str, str]:
     """``ISSUER=URL,ISSUER=URL`` → mapping; the card centres we forward foreign codes to."""
     peers: dict[str, str] = {}
@@ -67,6 +74,18 @@ class Settings:
     qr_lifetime: int = 60
     timezone: str = "Asia/Shanghai"
     log_level: str = "INFO"
+    # appointments
+    booking_open_days: int = 7  # booking opens this many days before the visit…
+    booking_open_time: str = "07:00"  # …at this local time
+    booking_close_minutes: int = 0  # and closes this many minutes before the slot starts
+    pay_seconds: int = 15 * 60  # an unpaid hold lasts this long
+    cancel_cutoff_minutes: int = 60
+    noshow_limit: int = 3  # missed visits within the window…
+    noshow_window_days: int = 90
+    noshow_suspend_days: int = 30  # …suspend booking this long
+    noshow_grace_seconds: int = 30 * 60  # after the slot ends before a booking is missed
+    sweep_seconds: float = 5.0  # how often holds, no-shows and reminders are swept
+    reminder_leads: tuple[int, int] = (24 * 3600, 2 * 3600)  # seconds before the slot
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -102,6 +121,21 @@ class Settings:
             qr_lifetime=_int(env, "EHC_QR_LIFETIME", base.qr_lifetime),
             timezone=env.get("EHC_TIMEZONE", base.timezone),
             log_level=env.get("EHC_LOG_LEVEL", base.log_level).upper(),
+            booking_open_days=_int(env, "EHC_BOOKING_OPEN_DAYS", base.booking_open_days),
+            booking_open_time=env.get("EHC_BOOKING_OPEN_TIME", base.booking_open_time),
+            booking_close_minutes=_int(
+                env, "EHC_BOOKING_CLOSE_MINUTES", base.booking_close_minutes
+            ),
+            pay_seconds=_int(env, "EHC_PAY_SECONDS", base.pay_seconds),
+            cancel_cutoff_minutes=_int(
+                env, "EHC_CANCEL_CUTOFF_MINUTES", base.cancel_cutoff_minutes
+            ),
+            noshow_limit=_int(env, "EHC_NOSHOW_LIMIT", base.noshow_limit),
+            noshow_window_days=_int(env, "EHC_NOSHOW_WINDOW_DAYS", base.noshow_window_days),
+            noshow_suspend_days=_int(env, "EHC_NOSHOW_SUSPEND_DAYS", base.noshow_suspend_days),
+            noshow_grace_seconds=_int(env, "EHC_NOSHOW_GRACE_SECONDS", base.noshow_grace_seconds),
+            sweep_seconds=float(env.get("EHC_SWEEP_SECONDS", base.sweep_seconds)),
+            reminder_leads=_leads(env.get("EHC_REMINDER_LEADS"), base.reminder_leads),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

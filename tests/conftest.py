@@ -144,6 +144,8 @@ def live(backend_settings: Settings) -> Iterator[Live]:
         sms_api_key="test-sms-key",
         idcheck_base_url=f"{base}/mock/idcheck",
         upstream_timeout=3.0,
+        sweep_seconds=0.3,
+        noshow_grace_seconds=0,
     )
     asyncio.run(lifecycle.upgrade(settings.resolved_database_url))
     app = create_app(settings, extra_routes=[Mount("/mock", create_mock_app())])

@@ -15,6 +15,8 @@ MODEL_MODULES: list[str] = [
     "api.channels.models",
     "api.cards.models",
     "api.terminals.models",
+    "api.appointments.models",
+    "api.messages.models",
 ]
 
 APP_LABEL = "ehc"

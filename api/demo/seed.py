@@ -15,6 +15,7 @@ from api.channels import platforms
 from api.channels.models import ChannelApp
 from api.channels.rsa_keys import generate_rsa_keypair, public_pem_of
 from api.context import AppContext
+from api.demo.hospital import seed_hospital
 from api.terminals.models import TERMINAL_KINDS, Terminal
 
 DEMO_ADMIN = "demo-admin"
@@ -114,6 +115,7 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
             "name": terminal.name,
         },
     )
+    await seed_hospital(ctx.settings, DEMO_HOSPITAL_CODE)
     # The demo admin gets a new password and TOTP secret at every start: they are printed
     # into the credentials file, and an old file must not keep working forever.
     admin = await create_admin(ctx, DEMO_ADMIN, reset=True)

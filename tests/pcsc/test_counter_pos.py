@@ -8,6 +8,7 @@ import random
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 
@@ -57,6 +58,7 @@ class CounterPos:
 def start_counter(live, terminal, *extra: str) -> CounterPos:
     """``counter-pos run`` in its own process, answering on a free port."""
     port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - kept open with the process
     proc = subprocess.Popen(
         [
             sys.executable, "-m", "counter_pos", "run", "--core", live.base_url,
@@ -65,14 +67,16 @@ def start_counter(live, terminal, *extra: str) -> CounterPos:
             "--listen", f"127.0.0.1:{port}", "--scanner", "-", *extra,
         ],
         stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
-        assert proc.poll() is None, "counter-pos exited"
+        if proc.poll() is not None:
+            log.seek(0)
+            raise AssertionError(f"counter-pos exited: {log.read()[-3000:]}")
         try:
             httpx.get(f"{base}/healthz", timeout=2)
             return CounterPos(proc, base)

@@ -84,3 +84,24 @@ async def collect(
         "relation": relation,
     }
     return await api.post("/api/v1/cards", json=body, headers=bearer(token))
+
+
+async def new_holder(api: httpx.AsyncClient, wechat_app_id: str) -> dict:
+    """A new WeChat resident with their own freshly collected card:
+    ``{"token", "user_id", "card", "person"}``."""
+    import random
+    import secrets
+
+    from tests.support.people import make_person
+
+    session = await wechat_session(api, wechat_app_id, secrets.token_hex(6))
+    person = make_person(random.Random(secrets.randbits(64)))
+    await register_person(api, person)
+    card = await collect(api, session["token"], person)
+    assert card.status_code == 201, card.text
+    return {
+        "token": session["token"],
+        "user_id": session["user_id"],
+        "card": card.json(),
+        "person": person,
+    }

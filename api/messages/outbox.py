@@ -1,0 +1,16 @@
+"""Writing events to the outbox (call inside the transaction of the change that caused them)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.messages.models import OutboxMessage
+
+
+async def enqueue(
+    event: str, user_id: str, payload: dict[str, Any], card_id: str | None = None
+) -> OutboxMessage:
+    """Record ``event`` for ``user_id``; a worker delivers it through the user's channel."""
+    return await OutboxMessage.create(
+        event=event, user_id=user_id, card_id=card_id, payload=payload
+    )
