@@ -11,8 +11,11 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import WatchError
+
+MAX_CONNECTIONS = 128  # per worker process
+POOL_WAIT = 10  # seconds a request waits for a free connection
 
 
 def key(area: str, tag: str, *rest: str) -> str:
@@ -36,7 +39,16 @@ class KV:
     def connect(cls, url: str | None) -> KV:
         """Real Redis for a URL; the in-process store for ``None``."""
         if url:
-            return cls(Redis.from_url(url, decode_responses=True, health_check_interval=30))
+            # A burst of requests waits for a free connection instead of failing with
+            # "Too many connections".
+            pool = BlockingConnectionPool.from_url(
+                url,
+                max_connections=MAX_CONNECTIONS,
+                timeout=POOL_WAIT,
+                decode_responses=True,
+                health_check_interval=30,
+            )
+            return cls(Redis(connection_pool=pool))
         from fakeredis import FakeAsyncRedis  # only the embedded default needs it
 
         return cls(FakeAsyncRedis(decode_responses=True), embedded=True)

@@ -37,6 +37,7 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     non_2xx: int
+    requests: int = 0
 
     def row(self, baseline: LoadResult | None = None) -> str:
         """One printed line, with the ratio to ``baseline`` when given."""
@@ -146,6 +147,12 @@ def wrk(
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     lat = {p: float(v) * _UNITS[u] for p, v, u in _LAT.findall(out)}
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    total = re.search(r"(\d+) requests in", out)
     return LoadResult(
-        name, rps, lat.get("50", 0.0), lat.get("99", 0.0), int(bad.group(1)) if bad else 0
+        name,
+        rps,
+        lat.get("50", 0.0),
+        lat.get("99", 0.0),
+        int(bad.group(1)) if bad else 0,
+        int(total.group(1)) if total else 0,
     )

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import secrets
 import sys
 import tempfile
 from pathlib import Path
 
 import httpx
 
-from bench.cards import _admin
 from bench.harness import ROOT, api_server, bench_database, free_port, wrk
+from bench.setup import admin_headers, mock_env, wechat_app
 from tests.support.partner import access_token
 from tests.support.people import make_person
 from tests.support.resident import collect, register_person, wechat_session
@@ -27,23 +26,10 @@ from tests.support.resident import collect, register_person, wechat_session
 
 async def _prepare(base: str, env: dict[str, str], codes: int) -> tuple[str, str, str, list[str]]:
     """A resident with a card, a terminal, and ``codes`` fresh dynamic payloads on disk."""
-    import pyotp
-
     async with httpx.AsyncClient(base_url=base, timeout=60) as api:
-        user, password, totp = _admin(env)
-        session = await api.post(
-            "/api/v1/admin/sessions",
-            json={"username": user, "password": password, "totp": pyotp.TOTP(totp).now()},
-        )
-        admin = {"Authorization": f"Bearer {session.json()['token']}"}
+        admin = await admin_headers(api, env)
         await api.put("/api/v1/admin/settings/qr", json={"lifetime": 120}, headers=admin)
-        app_id, secret = "wxbench" + secrets.token_hex(4), secrets.token_hex(16)
-        await api.post("/mock/wechat/apps", json={"appid": app_id, "secret": secret})
-        await api.post(
-            "/api/v1/admin/channel-apps",
-            json={"kind": "wechat", "name": "bench", "app_id": app_id, "app_secret": secret},
-            headers=admin,
-        )
+        app_id = await wechat_app(api, admin)
         resident = (await wechat_session(api, app_id, "bench-user"))["token"]
         person = make_person()
         await register_person(api, person)
@@ -77,14 +63,7 @@ def main() -> None:
     with bench_database() as env:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        env = {
-            **env,
-            "EHC_SMS_BASE_URL": f"{base}/mock/sms",
-            "EHC_SMS_API_KEY": "bench",
-            "EHC_IDCHECK_BASE_URL": f"{base}/mock/idcheck",
-            "EHC_WECHAT_API_BASE": f"{base}/mock/wechat/",
-            "EHC_BENCH_WITH_MOCK": "1",
-        }
+        env = mock_env(env, base)
         with api_server(env, port=port):
             resident, card_id, terminal, payloads = asyncio.run(_prepare(base, env, args.codes))
             path = Path(tempfile.mkstemp(prefix="ehc-qr-", suffix=".txt")[1])

@@ -8,6 +8,7 @@ in the same transaction. Redis only remembers that a slot is sold out, to refuse
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
@@ -28,6 +29,7 @@ from api.web.caller import Caller
 # columns when two paths share a prefix (schedule__doctor, schedule__department__hospital).
 RELATED = ("slot", "schedule__doctor", "schedule__department__hospital")
 SOLD_OUT_TTL = 5  # seconds Redis refuses a slot early after the database said it is full
+SOLD_OUT_MEMO = 0.5  # seconds a worker remembers that Redis said so
 REFUND_HOOK = "booking_refund"  # set by payments: async (ctx, appointment, reason) -> None
 
 
@@ -40,10 +42,20 @@ def _sold_out_key(slot_id: int) -> str:
     return key("slot-full", f"slot:{slot_id}")
 
 
+async def _refuse_sold_out(ctx: AppContext, slot_id: int) -> None:
+    # In a rush most attempts find the slot full: refuse those early, from this worker's
+    # memory (for a moment) or Redis. Neither can admit anyone: only the database does.
+    memo = ("sold-out", slot_id)
+    remembered = ctx.cache.get(memo)
+    if remembered is not None and remembered > time.monotonic():
+        raise DomainError("SLOT_FULL", "this slot is fully booked")
+    if await ctx.kv.get(_sold_out_key(slot_id)):
+        ctx.cache.put(memo, time.monotonic() + SOLD_OUT_MEMO)
+        raise DomainError("SLOT_FULL", "this slot is fully booked")
+
+
 async def _bookable_slot(ctx: AppContext, slot_id: int, at: datetime) -> Slot:
-    slot = await Slot.get_or_none(id=slot_id).prefetch_related(
-        "schedule__department__hospital", "schedule__doctor"
-    )
+    slot = await Slot.get_or_none(id=slot_id).select_related("schedule__department__hospital")
     if slot is None:
         raise not_found("slot")
     schedule: Schedule = slot.schedule
@@ -86,12 +98,11 @@ async def book(ctx: AppContext, caller: Caller, card_id: str, slot_id: int) -> A
     Paid schedules hold the place until ``pay_before``; free ones are booked at once.
     """
     at = now()
+    await _refuse_sold_out(ctx, slot_id)
     card = await bound_card(caller, card_id)
     refuse_unusable(card.status)
     slot = await _bookable_slot(ctx, slot_id, at)
     await _refuse_suspended(ctx, card.card_id, at)
-    if await ctx.kv.get(_sold_out_key(slot.id)):
-        raise DomainError("SLOT_FULL", "this slot is fully booked")
     schedule: Schedule = slot.schedule
     paid = schedule.fee > 0
     try:
@@ -113,6 +124,7 @@ async def book(ctx: AppContext, caller: Caller, card_id: str, slot_id: int) -> A
                 pay_before=policy.hold_expires_at(at, ctx.settings) if paid else None,
                 live_key=f"{card.card_id}:{schedule.id}",
             )
+            await schedule.fetch_related("doctor")
             appointment.slot, appointment.schedule = slot, schedule
             await notice(ctx, appointment, "booking_held" if paid else "booked")
     except IntegrityError:

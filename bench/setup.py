@@ -1,0 +1,44 @@
+"""Bench set-up through the public API: an admin session and a WeChat app on the stand-in."""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+import pyotp
+
+from bench.cards import _admin
+
+
+async def admin_headers(api: httpx.AsyncClient, env: dict[str, str]) -> dict[str, str]:
+    """A signed-in admin's headers (the admin is created with ``ehc admin create``)."""
+    user, password, totp = _admin(env)
+    session = await api.post(
+        "/api/v1/admin/sessions",
+        json={"username": user, "password": password, "totp": pyotp.TOTP(totp).now()},
+    )
+    return {"Authorization": f"Bearer {session.json()['token']}"}
+
+
+async def wechat_app(api: httpx.AsyncClient, admin: dict[str, str]) -> str:
+    """A WeChat mini-program registered with the stand-in and with us; returns its app id."""
+    app_id, secret = "wxbench" + secrets.token_hex(4), secrets.token_hex(16)
+    await api.post("/mock/wechat/apps", json={"appid": app_id, "secret": secret})
+    await api.post(
+        "/api/v1/admin/channel-apps",
+        json={"kind": "wechat", "name": "bench", "app_id": app_id, "app_secret": secret},
+        headers=admin,
+    )
+    return app_id
+
+
+def mock_env(env: dict[str, str], base: str) -> dict[str, str]:
+    """``env`` with the outside platforms pointed at the bench server's own /mock."""
+    return {
+        **env,
+        "EHC_SMS_BASE_URL": f"{base}/mock/sms",
+        "EHC_SMS_API_KEY": "bench",
+        "EHC_IDCHECK_BASE_URL": f"{base}/mock/idcheck",
+        "EHC_WECHAT_API_BASE": f"{base}/mock/wechat/",
+        "EHC_BENCH_WITH_MOCK": "1",
+    }
