@@ -48,8 +48,8 @@ async def _slot(api: httpx.AsyncClient, admin: dict[str, str], places: int) -> i
         json={
             "doctor_id": doctor.json()["doctor_id"], "date": start.date().isoformat(),
             "period": "morning", "fee": 0,
-            "slots": [{"start": start.isoformat(), "end": (start + timedelta(minutes=30)).isoformat(),
-                       "capacity": places}],
+            "slots": [{"start": start.isoformat(), "capacity": places,
+                       "end": (start + timedelta(minutes=30)).isoformat()}],
         },
         headers=admin,
     )  # fmt: skip

@@ -146,6 +146,7 @@ def live(backend_settings: Settings) -> Iterator[Live]:
         upstream_timeout=3.0,
         sweep_seconds=0.3,
         noshow_grace_seconds=0,
+        reminder_leads=(6, 3),  # seconds, so that a test sees both reminders arrive
     )
     asyncio.run(lifecycle.upgrade(settings.resolved_database_url))
     app = create_app(settings, extra_routes=[Mount("/mock", create_mock_app())])

@@ -290,6 +290,24 @@ async def test_no_shows_suspend_booking(api, admin_headers, hospital, holder) ->
     assert suspended.json()["error"]["code"] == "BOOKING_SUSPENDED"
 
 
+async def test_reminders_arrive_before_the_visit(api, admin_headers, hospital, holder) -> None:
+    # The test server reminds 6 s and 3 s before a slot (24 h and 2 h by default).
+    _, slot_id = await one_slot(
+        api, admin_headers, hospital, start=local_now() + timedelta(seconds=8), minutes=1
+    )
+    assert (await book(api, holder, slot_id)).status_code == 201
+    deadline = asyncio.get_running_loop().time() + 12
+    while True:
+        inbox = (await api.get("/api/v1/messages", headers=bearer(holder["token"]))).json()
+        reminders = [m for m in inbox["messages"] if m["event"] == "reminder"]
+        if len(reminders) == 2:
+            break
+        assert asyncio.get_running_loop().time() < deadline, inbox
+        await asyncio.sleep(0.3)
+    assert [round(m["payload"]["hours_before"] * 3600) for m in reminders] == [3, 6]
+    assert reminders[0]["payload"]["start"].endswith("+08:00")
+
+
 async def test_schedule_import_keeps_good_rows_and_reports_bad_ones(
     api, admin_headers, hospital, live, tmp_path
 ) -> None:
