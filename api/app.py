@@ -15,6 +15,7 @@ from starlette.routing import BaseRoute, Route
 from api.adapters import build_adapters
 from api.admin.routes import routes as admin_routes
 from api.appointments import sweeper
+from api.appointments.booking import REFUND_HOOK
 from api.appointments.routes import routes as appointment_routes
 from api.auth.routes import routes as auth_routes
 from api.cards.routes import routes as card_routes
@@ -25,6 +26,8 @@ from api.health import healthz
 from api.keys import load_or_create
 from api.kv import KV
 from api.messages.routes import routes as message_routes
+from api.payments import service as payments
+from api.payments.routes import routes as payment_routes
 from api.settings import Settings
 from api.terminals.routes import routes as terminal_routes
 from api.web.error_handlers import EXCEPTION_HANDLERS
@@ -47,6 +50,7 @@ def api_routes() -> list[BaseRoute]:
         *terminal_routes,
         *appointment_routes,
         *message_routes,
+        *payment_routes,
     ]
 
 
@@ -62,9 +66,10 @@ def create_app(settings: Settings, *, extra_routes: Sequence[BaseRoute] = ()) ->
         http = httpx.AsyncClient(timeout=settings.upstream_timeout)
         ctx = AppContext(settings=settings, kv=kv, keys=keys, http=http)
         build_adapters(ctx)
+        ctx.adapters[REFUND_HOOK] = payments.refund_booking
         ctx.writer.start()
         app.state.ctx = ctx
-        sweeping = asyncio.create_task(sweeper.run(ctx), name="sweeper")
+        sweeping = asyncio.create_task(sweeper.run(ctx, (payments.sweep,)), name="sweeper")
         try:
             yield {"ctx": ctx}
         finally:

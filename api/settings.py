@@ -59,6 +59,9 @@ class Settings:
     sms_api_key: str = ""
     idcheck_base_url: str = ""
     upstream_timeout: float = 5.0
+    wechatpay_base: str = "https://api.mch.weixin.qq.com/"
+    wechatpay_mch_id: str = ""
+    wechatpay_api_key: str = ""
     peers: dict[str, str] = field(default_factory=dict)
     peer_client_id: str = ""
     peer_client_secret: str = ""
@@ -107,6 +110,9 @@ class Settings:
             sms_api_key=env.get("EHC_SMS_API_KEY", base.sms_api_key),
             idcheck_base_url=env.get("EHC_IDCHECK_BASE_URL", base.idcheck_base_url),
             upstream_timeout=float(env.get("EHC_UPSTREAM_TIMEOUT", base.upstream_timeout)),
+            wechatpay_base=env.get("EHC_WECHATPAY_BASE", base.wechatpay_base),
+            wechatpay_mch_id=env.get("EHC_WECHATPAY_MCH_ID", ""),
+            wechatpay_api_key=env.get("EHC_WECHATPAY_API_KEY", ""),
             peers=_peers(env.get("EHC_PEERS", "")),
             peer_client_id=env.get("EHC_PEER_CLIENT_ID", ""),
             peer_client_secret=env.get("EHC_PEER_CLIENT_SECRET", ""),

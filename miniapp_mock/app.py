@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from miniapp_mock import alipay, faults, idcheck, sms, wechat
+from miniapp_mock import alipay, alipay_trade, faults, idcheck, sms, wechat, wechatpay
 from miniapp_mock.state import MockState
 
 
@@ -36,7 +36,9 @@ def create_mock_app(config: MockConfig | None = None) -> Starlette:
             Route("/faults", faults.arm, methods=["POST"]),
             Route("/faults", faults.clear, methods=["DELETE"]),
             *wechat.routes,
+            *wechatpay.routes,
             *alipay.routes,
+            *alipay_trade.routes,
             *sms.routes,
             *idcheck.routes,
         ]
@@ -44,7 +46,7 @@ def create_mock_app(config: MockConfig | None = None) -> Starlette:
     app.state.mock = MockState()
     app.state.config = config or MockConfig()
     app.state.alipay_key = alipay.PlatformKey()
-    app.state.alipay_methods = dict(alipay.METHODS)
+    app.state.alipay_methods = {**alipay.METHODS, **alipay_trade.METHODS}
     return app
 
 

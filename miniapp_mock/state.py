@@ -35,3 +35,8 @@ class MockState:
     people: dict[str, str] = field(default_factory=dict)  # id number → name
     faults: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    alipay_trades: dict[str, Any] = field(default_factory=dict)
+    alipay_notifies: list[dict[str, Any]] = field(default_factory=list)
+    wechatpay: dict[str, Any] = field(
+        default_factory=lambda: {"merchants": {}, "orders": {}, "notifies": [], "retry_scale": 1.0}
+    )

@@ -100,6 +100,16 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "EHC_KEYS_FILE": str(settings.resolved_keys_file),
         "EHC_ISSUER": settings.issuer,
         "EHC_DATABASE_URL": settings.resolved_database_url,
+        # the outside platforms are the test server's /mock, and notifies go to it
+        "EHC_PUBLIC_URL": settings.public_url,
+        "EHC_WECHAT_API_BASE": settings.wechat_api_base,
+        "EHC_ALIPAY_GATEWAY": settings.alipay_gateway,
+        "EHC_SMS_BASE_URL": settings.sms_base_url,
+        "EHC_SMS_API_KEY": settings.sms_api_key,
+        "EHC_IDCHECK_BASE_URL": settings.idcheck_base_url,
+        "EHC_WECHATPAY_BASE": settings.wechatpay_base,
+        "EHC_WECHATPAY_MCH_ID": settings.wechatpay_mch_id,
+        "EHC_WECHATPAY_API_KEY": settings.wechatpay_api_key,
     }
     if settings.redis_url:
         env["EHC_REDIS_URL"] = settings.redis_url
@@ -147,11 +157,17 @@ def live(backend_settings: Settings) -> Iterator[Live]:
         sweep_seconds=0.3,
         noshow_grace_seconds=0,
         reminder_leads=(6, 3),  # seconds, so that a test sees both reminders arrive
+        wechatpay_base=f"{base}/mock/wechatpay/",
+        wechatpay_mch_id=TEST_MCH_ID,
+        wechatpay_api_key=TEST_MCH_KEY,
     )
     asyncio.run(lifecycle.upgrade(settings.resolved_database_url))
     app = create_app(settings, extra_routes=[Mount("/mock", create_mock_app())])
     with serve_on(app, sock) as url:
         yield Live(base_url=url, settings=settings, env=settings_env(settings))
+
+
+TEST_MCH_ID, TEST_MCH_KEY = "1900000001", secrets.token_hex(16)
 
 
 @pytest.fixture
@@ -228,6 +244,19 @@ async def channel_apps(live: Live, admin_headers: dict[str, str]) -> dict[str, d
         "alipay": {"app_id": alipay_id},
         "inhouse": {"app_id": inhouse["app_id"], "app_secret": inhouse["app_secret"]},
     }
+
+
+@pytest.fixture(scope="session")
+async def merchant(live: Live) -> str:
+    """The card centre's WeChat Pay merchant, known to the stand-in, whose notify retries come
+    100 times faster than WeChat's."""
+    async with httpx.AsyncClient(base_url=live.base_url) as client:
+        made = await client.post(
+            "/mock/wechatpay/merchants", json={"mch_id": TEST_MCH_ID, "api_key": TEST_MCH_KEY}
+        )
+        assert made.status_code == 201
+        await client.post("/mock/wechatpay/config", json={"retry_scale": 0.01})
+    return TEST_MCH_ID
 
 
 @pytest.fixture(scope="session")

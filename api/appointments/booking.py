@@ -207,15 +207,16 @@ async def cancel(ctx: AppContext, caller: Caller, appointment_id: str) -> Appoin
     return appointment
 
 
-async def mark_paid(ctx: AppContext, appointment_id: str) -> bool:
+async def mark_paid(ctx: AppContext, appointment_id: str, payment_id: str) -> bool:
     """Payments calls this when a booking's fee arrived: the hold becomes a booking.
 
-    Returns False when the hold had already expired or been cancelled (payments then refunds).
+    Returns False when the hold had already expired, been cancelled or been paid by another
+    payment (payments then refunds this one).
     """
     async with in_transaction():
         moved = await Appointment.filter(
             appointment_id=appointment_id, status="pending_payment"
-        ).update(status="booked", paid_at=now(), pay_before=None)
+        ).update(status="booked", paid_at=now(), pay_before=None, payment_id=payment_id)
         if moved:
             appointment = await load(appointment_id)
             assert appointment is not None

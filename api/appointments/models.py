@@ -129,6 +129,7 @@ class Appointment(Model):
     fee = fields.IntField()
     pay_before = fields.DatetimeField(null=True)
     paid_at = fields.DatetimeField(null=True)
+    payment_id = fields.CharField(max_length=32, null=True)  # the payment that booked it
     # "<card>:<schedule>" while the booking is live, NULL after: unique, so one live booking
     # per card per schedule is a database guarantee.
     live_key = fields.CharField(max_length=96, null=True, unique=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 
 from tortoise.transactions import in_transaction
@@ -87,11 +88,16 @@ async def sweep_once(ctx: AppContext) -> dict[str, int]:
     }
 
 
-async def run(ctx: AppContext) -> None:
-    """Sweep every ``sweep_seconds`` until cancelled (started by the app's lifespan)."""
+async def run(
+    ctx: AppContext, others: Sequence[Callable[[AppContext], Awaitable[int]]] = ()
+) -> None:
+    """Sweep every ``sweep_seconds`` until cancelled (started by the app's lifespan), with
+    ``others`` (e.g. closing stale payment orders) in the same pass."""
     while True:
         try:
             done = await sweep_once(ctx)
+            for other in others:
+                done[other.__module__] = await other(ctx)
             if any(done.values()):
                 log.info("swept", extra={"fields": done})
         except asyncio.CancelledError:

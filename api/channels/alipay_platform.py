@@ -29,7 +29,7 @@ class AlipayUser:
     open_id: str | None
 
 
-def _sub_code(exc: AliPayException) -> str:
+def sub_code_of(exc: AliPayException) -> str:
     # The SDK keeps the raw answer in a private attribute; its sub_code tells refusals apart.
     try:
         body = json.loads(str(getattr(exc, "_AliPayException__message", "")))
@@ -105,7 +105,7 @@ class AlipayMiniProgram:
                 "alipay.system.oauth.token", grant_type="authorization_code", code=auth_code
             )
         except AliPayException as exc:
-            if _sub_code(exc) in LOGIN_REFUSED:
+            if sub_code_of(exc) in LOGIN_REFUSED:
                 raise DomainError("CHANNEL_AUTH_FAILED", "auth code invalid or used") from exc
             raise DomainError("UPSTREAM_ERROR", "Alipay refused the call") from exc
         return AlipayUser(user_id=result["user_id"], open_id=result.get("open_id"))

@@ -17,6 +17,7 @@ MODEL_MODULES: list[str] = [
     "api.terminals.models",
     "api.appointments.models",
     "api.messages.models",
+    "api.payments.models",
 ]
 
 APP_LABEL = "ehc"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 from pathlib import Path
 
 import uvicorn
@@ -15,6 +16,8 @@ from api.db import lifecycle
 from api.demo.seed import seed_demo
 from api.settings import Settings
 from api.web.middleware import configure_logging
+
+DEMO_MCH_ID = "1900000109"  # the demo merchant number registered with the stand-in
 
 
 def demo_settings(settings: Settings, host: str, port: int) -> Settings:
@@ -28,7 +31,21 @@ def demo_settings(settings: Settings, host: str, port: int) -> Settings:
         sms_base_url=f"{base}/mock/sms",
         sms_api_key=settings.sms_api_key or "demo-sms-key",
         idcheck_base_url=f"{base}/mock/idcheck",
+        wechatpay_base=f"{base}/mock/wechatpay/",
+        wechatpay_mch_id=settings.wechatpay_mch_id or DEMO_MCH_ID,
+        wechatpay_api_key=settings.wechatpay_api_key or demo_merchant_key(settings.data_dir),
     )
+
+
+def demo_merchant_key(data_dir: Path) -> str:
+    """The demo WeChat Pay merchant's API key: generated once beside the embedded data (a
+    DEMO value, never a real merchant's)."""
+    path = data_dir / "demo-wechatpay-key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(16))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def _write_credentials(path: Path, creds: dict[str, object]) -> None:

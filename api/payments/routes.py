@@ -1,0 +1,108 @@
+"""``/api/v1/payments``: pay a held booking, the platforms' notifies, refunds."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from api.audit import service as audit
+from api.context import ctx_of
+from api.errors import DomainError
+from api.payments import service
+from api.payments.models import Payment
+from api.payments.schemas import (
+    PaymentOut,
+    PaymentRequest,
+    PaymentStarted,
+    RefundOut,
+    RefundRequest,
+)
+from api.timefmt import local
+from api.web.caller import caller_of
+from api.web.endpoint import api_route
+
+log = logging.getLogger("ehc.payments")
+WECHAT_OK = "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>"  # noqa: E501
+WECHAT_FAIL = (
+    "<xml><return_code><![CDATA[FAIL]]></return_code><return_msg><![CDATA[{}]]></return_msg></xml>"  # noqa: E501
+)
+
+
+def payment_out(ctx_tz: str, payment: Payment) -> PaymentOut:
+    """A payment as its payer (or an admin) sees it."""
+    return PaymentOut(
+        payment_id=payment.payment_id,
+        appointment_id=payment.appointment_id,
+        method=payment.method,
+        amount=payment.amount,
+        status=payment.status,
+        refunded=payment.refunded,
+        paid_at=local(payment.paid_at, ctx_tz) if payment.paid_at else None,
+    )
+
+
+async def start_payment(request: Request, body: PaymentRequest) -> PaymentStarted:
+    """Pay a held booking by WeChat Pay or Alipay: returns what the mini-program needs."""
+    ctx = ctx_of(request)
+    payment, params = await service.start(ctx, caller_of(request), body.appointment_id, body.method)
+    await payment.refresh_from_db()
+    return PaymentStarted(**payment_out(ctx.settings.timezone, payment).model_dump(), params=params)
+
+
+async def get_payment(request: Request) -> PaymentOut:
+    """One of your payments: its status and how much has been refunded."""
+    payment = await service.owned(caller_of(request), request.path_params["payment_id"])
+    return payment_out(ctx_of(request).settings.timezone, payment)
+
+
+async def refund_payment(request: Request, body: RefundRequest) -> RefundOut:
+    """(Admins) refund part or all of a payment to where it came from."""
+    ctx, caller = ctx_of(request), caller_of(request)
+    payment = await service.owned(caller, request.path_params["payment_id"])
+    done = await service.refund(ctx, payment, body.amount, body.reason)
+    await audit.record(
+        caller, "payment.refund", target_type="payment", target_id=payment.payment_id,
+        detail={"amount": body.amount},
+    )  # fmt: skip
+    return RefundOut(refund_id=done.refund_id, payment_id=payment.payment_id, amount=done.amount,
+                     status=done.status, reason=done.reason)  # fmt: skip
+
+
+async def _notify(request: Request, method: str) -> str | None:
+    """Handle a notify; None when it was taken, else why not (the platform will retry)."""
+    try:
+        await service.on_notify(ctx_of(request), method, await request.body())
+    except DomainError as exc:
+        log.warning("notify refused", extra={"fields": {"method": method, "code": exc.code}})
+        return exc.code
+    return None
+
+
+async def wechat_notify(request: Request) -> Response:
+    """WeChat Pay's payment notify (XML, MD5-signed)."""
+    problem = await _notify(request, "wechat")
+    body = WECHAT_OK if problem is None else WECHAT_FAIL.format(problem)
+    return Response(body, media_type="text/xml")
+
+
+async def alipay_notify(request: Request) -> Response:
+    """Alipay's payment notify (form, RSA2-signed)."""
+    problem = await _notify(request, "alipay")
+    return Response("success" if problem is None else "fail", media_type="text/plain")
+
+
+routes = [
+    api_route("POST", "/api/v1/payments", start_payment, body=PaymentRequest,
+              response=PaymentStarted, status=201, auth=("resident",), tags=["payments"],
+              errors=["NOT_PAYABLE", "METHOD_UNAVAILABLE", "PAYMENT_DECLINED", "NOT_FOUND",
+                      "UPSTREAM_UNAVAILABLE"]),
+    api_route("GET", "/api/v1/payments/{payment_id}", get_payment, response=PaymentOut,
+              auth=("resident", "admin"), tags=["payments"], errors=["NOT_FOUND"]),
+    api_route("POST", "/api/v1/payments/{payment_id}/refund", refund_payment, body=RefundRequest,
+              response=RefundOut, auth=("admin",), tags=["payments"],
+              errors=["REFUND_EXCEEDS_PAID", "UPSTREAM_ERROR", "NOT_FOUND"]),
+    api_route("POST", "/api/v1/payments/notify/wechat", wechat_notify, tags=["payments"]),
+    api_route("POST", "/api/v1/payments/notify/alipay", alipay_notify, tags=["payments"]),
+]  # fmt: skip

@@ -1,0 +1,260 @@
+"""Paying for a booking, the notifies that confirm it, refunds and stale orders.
+
+Rules: never call a platform while holding a database transaction; a payment changes state
+once, under a row lock, whatever the number or order of notifies; a notify is a hint, the
+platform's own answer to a query is the truth; money for a booking that is no longer waiting
+(expired, cancelled, or already paid another way) goes back automatically.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from api.appointments import booking
+from api.appointments.models import Appointment
+from api.audit import service as audit
+from api.channels import platforms
+from api.channels.models import ChannelApp
+from api.context import AppContext
+from api.errors import DomainError, not_found
+from api.payments.gateways import (
+    AlipayPayGateway,
+    Gateway,
+    Notify,
+    PlatformRefusal,
+    WeChatPayGateway,
+    refund_number,
+)
+from api.payments.models import Payment, Refund
+from api.web.caller import Caller, Origin
+
+log = logging.getLogger("ehc.payments")
+NOTIFY_PATH = "/api/v1/payments/notify/"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def gateway_for(ctx: AppContext, method: str, app_id: str) -> Gateway:
+    """The money platform of ``method`` for a channel app (made once, then cached)."""
+    cache_key = f"pay:{method}:{app_id}"
+    cached = ctx.adapters.get(cache_key)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    app = await ChannelApp.get_or_none(app_id=app_id)
+    if app is None or app.kind != method:
+        raise DomainError("METHOD_UNAVAILABLE", f"{method} pay is not available in this app")
+    notify_url = ctx.settings.public_url + NOTIFY_PATH + method
+    gateway: Gateway
+    if method == "wechat":
+        settings = ctx.settings
+        if not (settings.wechatpay_mch_id and settings.wechatpay_api_key):
+            raise DomainError("METHOD_UNAVAILABLE", "no WeChat Pay merchant is configured")
+        gateway = WeChatPayGateway(
+            appid=app.app_id, mch_id=settings.wechatpay_mch_id,
+            api_key=settings.wechatpay_api_key, base=settings.wechatpay_base,
+            notify_url=notify_url, timeout=settings.upstream_timeout,
+        )  # fmt: skip
+    else:
+        gateway = AlipayPayGateway(platforms.platform_for(ctx, app).gateway, notify_url)
+    ctx.adapters[cache_key] = gateway
+    return gateway
+
+
+async def start(
+    ctx: AppContext, caller: Caller, appointment_id: str, method: str
+) -> tuple[Payment, dict]:
+    """Open (or reopen) the payment of a held booking; returns it and the mini-program's
+    payment parameters. The client never sends the amount: it is the booking's fee."""
+    appointment = await booking.mine(caller, appointment_id)
+    if appointment.status != "pending_payment":
+        raise DomainError(
+            "NOT_PAYABLE", f"a {appointment.status} booking is not waiting for payment"
+        )
+    app_id = str(caller.attrs.get("app_id", ""))
+    gateway = await gateway_for(ctx, method, app_id)
+    payment = await Payment.filter(
+        appointment_id=appointment_id, method=method, status="created"
+    ).first()
+    if payment is None:
+        schedule = appointment.schedule
+        payment = await Payment.create(
+            payment_id="PY" + datetime.now(UTC).strftime("%Y%m%d") + secrets.token_hex(6).upper(),
+            appointment_id=appointment_id, user_id=caller.id, method=method, app_id=app_id,
+            payer=str(caller.attrs.get("platform_user", "")), amount=appointment.fee,
+            subject=f"挂号费 {schedule.department.name} {schedule.doctor.name}"[:128],
+        )  # fmt: skip
+    try:
+        params = await gateway.create(
+            payment.payment_id, payment.subject, payment.amount, payment.payer
+        )
+    except PlatformRefusal as exc:
+        raise DomainError(
+            "PAYMENT_DECLINED", f"the platform refused the order ({exc.code})"
+        ) from exc
+    if method == "alipay" and not payment.platform_trade_no:
+        await Payment.filter(payment_id=payment.payment_id).update(
+            platform_trade_no=params["trade_no"]
+        )
+    return payment, params
+
+
+async def owned(caller: Caller, payment_id: str) -> Payment:
+    """One of the caller's payments (admins see any)."""
+    payment = await Payment.get_or_none(payment_id=payment_id)
+    if payment is None or (caller.kind != "admin" and payment.user_id != caller.id):
+        raise not_found("payment")
+    return payment
+
+
+async def _mark_paid(payment_id: str, trade_no: str | None) -> Payment | None:
+    """created → paid, once (row lock); None when it was already applied."""
+    async with in_transaction():
+        payment = await Payment.select_for_update().get(payment_id=payment_id)
+        if payment.status != "created":
+            return None
+        payment.status, payment.paid_at = "paid", now()
+        payment.platform_trade_no = trade_no or payment.platform_trade_no
+        await payment.save(update_fields=["status", "paid_at", "platform_trade_no", "updated_at"])
+    return payment
+
+
+async def confirm_paid(ctx: AppContext, payment: Payment) -> None:
+    """Ask the platform; if it says paid (for our amount), apply it and complete the booking."""
+    gateway = await gateway_for(ctx, payment.method, payment.app_id)
+    state = await gateway.query(payment.payment_id)
+    if not state.paid:
+        return
+    if state.amount != payment.amount:
+        log.error("amount mismatch", extra={"fields": {"payment": payment.payment_id}})
+        await audit.record(
+            Origin(None, None), "payment.amount_mismatch", target_type="payment",
+            target_id=payment.payment_id, detail={"platform": state.amount, "ours": payment.amount},
+        )  # fmt: skip
+        return
+    paid = await _mark_paid(payment.payment_id, state.trade_no)
+    if paid is None:
+        return  # a duplicate: the first one did the work
+    if not await booking.mark_paid(ctx, paid.appointment_id, paid.payment_id):
+        await refund(ctx, paid, paid.amount, "the booking was no longer waiting for this payment")
+
+
+async def on_notify(ctx: AppContext, method: str, body: bytes) -> None:
+    """A platform's notify: verified, then confirmed by querying the platform."""
+    app_id = _notify_app(method, body)
+    gateway = await gateway_for(ctx, method, app_id)
+    notify: Notify = gateway.verify_notify(body)  # type: ignore[attr-defined]
+    payment = await Payment.get_or_none(payment_id=notify.out_trade_no)
+    if payment is None or payment.method != method:
+        log.warning("notify for an unknown order", extra={"fields": {"method": method}})
+        return
+    if payment.status != "created":
+        return  # already applied: answer success so the platform stops
+    await confirm_paid(ctx, payment)
+
+
+def _notify_app(method: str, body: bytes) -> str:
+    """The app a notify claims to be for (checked again after verification)."""
+    from urllib.parse import parse_qsl
+
+    import xmltodict
+
+    try:
+        if method == "wechat":
+            return str(xmltodict.parse(body)["xml"]["appid"])
+        return dict(parse_qsl(body.decode()))["app_id"]
+    except Exception as exc:
+        raise DomainError("VALIDATION_ERROR", "this is not a notify") from exc
+
+
+async def refund(ctx: AppContext, payment: Payment, amount: int, reason: str) -> Refund:
+    """Give ``amount`` fen back to where it came from (partial refunds add up)."""
+    if amount <= 0:
+        raise DomainError("VALIDATION_ERROR", "a refund must be more than 0 fen")
+    async with in_transaction():
+        reserved = await Payment.filter(
+            payment_id=payment.payment_id,
+            status__in=("paid",),
+            refunded__lte=payment.amount - amount,
+        ).update(refunded=F("refunded") + amount)
+        if not reserved:
+            raise DomainError("REFUND_EXCEEDS_PAID", "more than what was paid and not yet refunded")
+        record = await Refund.create(
+            refund_id=refund_number(), payment=payment, amount=amount, reason=reason[:255]
+        )
+    gateway = await gateway_for(ctx, payment.method, payment.app_id)
+    try:
+        platform_no = await gateway.refund(
+            payment.payment_id, record.refund_id, payment.amount, amount
+        )
+    except (PlatformRefusal, DomainError) as exc:
+        async with in_transaction():
+            await Refund.filter(refund_id=record.refund_id).update(
+                status="failed", finished_at=now()
+            )
+            await Payment.filter(payment_id=payment.payment_id).update(
+                refunded=F("refunded") - amount
+            )
+        log.error("refund failed", extra={"fields": {"refund": record.refund_id}})
+        raise DomainError(
+            "UPSTREAM_ERROR", "the platform did not take the refund; try again"
+        ) from exc
+    async with in_transaction():
+        await Refund.filter(refund_id=record.refund_id).update(
+            status="succeeded", platform_refund_no=platform_no, finished_at=now()
+        )
+        await Payment.filter(payment_id=payment.payment_id, refunded=F("amount")).update(
+            status="refunded"
+        )
+    await record.refresh_from_db()
+    return record
+
+
+async def refund_booking(ctx: AppContext, appointment: Appointment, reason: str) -> None:
+    """The booking hook: a cancelled or stopped booking's payment goes back in full."""
+    if not appointment.payment_id:
+        return
+    payment = await Payment.get(payment_id=appointment.payment_id)
+    left = payment.amount - payment.refunded
+    if left > 0:
+        await refund(ctx, payment, left, reason)
+
+
+async def sweep(ctx: AppContext) -> int:
+    """Close orders nobody will pay (their booking is no longer waiting, or they are older than
+    the hold); an order paid meanwhile is confirmed instead (and refunded if too late)."""
+    stale_before = now() - timedelta(seconds=ctx.settings.pay_seconds + 60)
+    open_orders = await Payment.filter(status="created").limit(200)
+    closed = 0
+    for payment in open_orders:
+        waiting = await Appointment.exists(
+            appointment_id=payment.appointment_id, status="pending_payment"
+        )
+        if waiting and payment.created_at > stale_before:
+            continue
+        gateway = await gateway_for(ctx, payment.method, payment.app_id)
+        try:
+            state = await gateway.query(payment.payment_id)
+            if state.paid:
+                await confirm_paid(ctx, payment)
+                continue
+            if not state.closed:
+                await gateway.close(payment.payment_id)
+        except PlatformRefusal as exc:
+            if exc.code in ("ORDERPAID", "ACQ.TRADE_STATUS_ERROR"):
+                await confirm_paid(ctx, payment)
+                continue
+            if exc.code not in ("ORDERNOTEXIST", "ACQ.TRADE_NOT_EXIST"):
+                continue
+        except DomainError:
+            continue  # the platform is down: try at the next sweep
+        closed += await Payment.filter(payment_id=payment.payment_id, status="created").update(
+            status="closed", closed_at=now()
+        )
+    return closed
