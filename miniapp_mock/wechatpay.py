@@ -6,7 +6,8 @@ Routes (under /mock): ``POST /wechatpay/merchants`` ``{"mch_id", "api_key"}``;
 ``POST /wechatpay/config`` ``{"retry_scale"}`` (shrink the retry schedule in tests);
 ``/wechatpay/pay/unifiedorder``, ``/pay/orderquery``, ``/pay/closeorder``,
 ``/secapi/pay/refund`` (the SDK's endpoints); ``POST /wechatpay/orders/{out_trade_no}/confirm``
-``{"openid", "duplicate"?, "wrong_amount"?, "notify"?}`` (the user pays); ``GET /wechatpay/notifies``.
+``{"openid", "duplicate"?, "wrong_amount"?, "notify"?}`` (the user pays);
+``GET /wechatpay/notifies``.
 """
 
 from __future__ import annotations
