@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # System packages the tests and benches use (Debian): the PC/SC stack with a virtual reader for
-# the chip-card tests, swig and the PC/SC headers to build pyscard, and wrk for the benches.
+# the chip-card tests, swig and the PC/SC headers to build pyscard, wrk for the benches and
+# Chromium for the mini-program browser tests (driven by Playwright with Debian's browser).
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
-packages=(pcscd vsmartcard-vpcd libpcsclite-dev swig wrk)
+packages=(pcscd vsmartcard-vpcd libpcsclite-dev swig wrk chromium fonts-wqy-zenhei)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

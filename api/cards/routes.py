@@ -103,6 +103,7 @@ async def qr_code(request: Request, query: QrQuery) -> Response:
         if issued.expires_at
         else None,
         refresh_in=issued.refresh_in,
+        svg=codes.svg(issued.payload) if query.with_svg else None,
     )
     return JSONResponse(out.model_dump(mode="json"))
 

@@ -106,10 +106,12 @@ class AdminCardOut(Out):
 class QrQuery(Body):
     mode: Literal["dynamic", "static"] | None = None
     format: Literal["json", "svg"] = "json"
+    with_svg: bool = Field(default=False, description="JSON answer also carries the SVG image")
 
 
 class QrOut(Out):
     payload: str
+    svg: str | None = None
     mode: str
     expires_at: datetime | None
     refresh_in: int | None

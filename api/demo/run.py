@@ -13,6 +13,7 @@ from starlette.routing import Mount
 
 from api.app import create_app
 from api.db import lifecycle
+from api.demo.miniapp import miniapp_routes
 from api.demo.seed import seed_demo
 from api.settings import Settings
 from api.web.middleware import configure_logging
@@ -63,6 +64,7 @@ def _banner(base: str, creds_path: Path, settings: Settings) -> str:
         [
             "",
             "  Electronic health card platform — demo",
+            f"  Open this:    {base}/miniapp/   (a resident's mini-program and a hospital counter)",
             f"  API:          {base}/api/v1/…   (health: {base}/healthz)",
             f"  API docs:     {base}/docs",
             f"  Mock platforms (WeChat, Alipay, SMS, identity register): {base}/mock/",
@@ -81,7 +83,9 @@ async def run_demo(settings: Settings, host: str, port: int, credentials: str) -
     settings = demo_settings(settings, host, port)
     configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
     await lifecycle.upgrade(settings.resolved_database_url)
-    app = create_app(settings, extra_routes=[Mount("/mock", create_mock_app())])
+    app = create_app(
+        settings, extra_routes=[Mount("/mock", create_mock_app()), *miniapp_routes()]
+    )
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, http="httptools"
     )
@@ -93,6 +97,7 @@ async def run_demo(settings: Settings, host: str, port: int, credentials: str) -
         await asyncio.sleep(0.05)
     creds_path = Path(credentials)
     creds = await seed_demo(app.state.ctx)
+    app.state.demo_credentials = creds
     _write_credentials(creds_path, creds)
     print(_banner(settings.public_url, creds_path, settings), flush=True)
     await serving

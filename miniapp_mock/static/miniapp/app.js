@@ -1,0 +1,368 @@
+// The mini-program simulator: talks only to the public API and to the stand-ins under /mock,
+// the way a partner's WeChat or Alipay mini-program would.
+"use strict";
+
+const S = { cfg: null, platform: "wechat", token: null, userId: null, cards: [], card: null,
+  qrTimer: null, hold: null, holdTimer: null, smsPhone: null, payment: null };
+
+const ERRORS = {
+  OTP_INVALID: "验证码错误或已过期", REALNAME_MISMATCH: "姓名与证件号码不一致",
+  INVALID_ID_NUMBER: "证件号码不正确", CARD_LIMIT: "一个账号最多绑定 5 张卡",
+  TOO_MANY_REQUESTS: "操作太频繁，请稍后再试", BLACKLISTED: "该证件不能领卡，请联系发卡机构",
+  SLOT_FULL: "该时段已约满", DUPLICATE_BOOKING: "同一就诊人同一排班只能预约一次",
+  BOOKING_CLOSED: "该时段已停止预约", BOOKING_NOT_OPEN: "尚未开放预约",
+  BOOKING_SUSPENDED: "因多次爽约，暂停预约", SCHEDULE_STOPPED: "医生已停诊",
+  CARD_LOST: "该卡已挂失", CARD_FROZEN: "该卡已冻结", CARD_CANCELLED: "该卡已注销",
+  QR_REPLAYED: "二维码已使用，请刷新", QR_EXPIRED: "二维码已过期，请刷新",
+  QR_FORGED: "无效的二维码", QR_MALFORMED: "无法识别的二维码",
+  CANCEL_CLOSED: "已过取消时限", NOT_PAID: "尚未支付挂号费", CHECKIN_CLOSED: "当前不在签到时间",
+  QUEUE_EMPTY: "没有候诊的患者", CARD_MISMATCH: "二维码与预约的就诊人不一致",
+  VALIDATION_ERROR: "请检查填写的内容", CHANNEL_AUTH_FAILED: "登录失败，请重试",
+  NOT_PAYABLE: "该预约无需支付", METHOD_UNAVAILABLE: "该支付方式不可用",
+  UNAUTHENTICATED: "登录已过期，请重新登录", NOT_FOUND: "没有找到",
+};
+const STATUS = { pending_payment: "待支付", booked: "已预约", checked_in: "已签到",
+  called: "已叫号", completed: "已就诊", cancelled: "已取消", expired: "已过期", missed: "爽约" };
+const EVENTS = { booking_held: "预约待支付", booked: "预约成功", cancelled: "预约已取消",
+  hold_expired: "未支付，预约已释放", checked_in: "签到成功", called: "请到诊室就诊",
+  reminder: "就诊提醒", missed: "爽约记录", schedule_stopped: "医生停诊通知" };
+
+const $ = (id) => document.getElementById(id);
+
+async function call(method, path, body, token = S.token) {
+  const headers = { "Content-Type": "application/json" };
+  if (token) headers.Authorization = "Bearer " + token;
+  const resp = await fetch(path, { method, headers, body: body ? JSON.stringify(body) : undefined });
+  const text = await resp.text();
+  const data = text ? JSON.parse(text) : {};
+  if (!resp.ok) {
+    const err = (data && data.error) || { code: "HTTP_" + resp.status, message: text };
+    throw Object.assign(new Error(err.message), { code: err.code, status: resp.status });
+  }
+  return data;
+}
+
+function toast(text, isError = false) {
+  const t = $("toast");
+  t.textContent = text;
+  t.className = "toast" + (isError ? " error" : "");
+  t.hidden = false;
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => (t.hidden = true), 3500);
+}
+
+function explain(err) {
+  return (ERRORS[err.code] || err.message || "出错了") + (err.code ? `（${err.code}）` : "");
+}
+
+async function guarded(fn) {
+  try { await fn(); } catch (err) { toast(explain(err), true); }
+}
+
+function show(view) {
+  document.querySelectorAll(".view").forEach((v) => (v.hidden = v.id !== "view-" + view));
+  document.querySelectorAll(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.go === view));
+  if (view !== "card") clearTimeout(S.qrTimer);
+  const loaders = { cards: loadCards, book: loadBooking, appointments: loadAppointments, messages: loadMessages };
+  if (loaders[view]) guarded(loaders[view]);
+}
+
+const fen = (n) => "¥" + (n / 100).toFixed(2);
+const hhmm = (iso) => iso.slice(11, 16);
+const localDate = (offsetDays) => {
+  const d = new Date(Date.now() + offsetDays * 86400000);
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(d);
+};
+
+// ---- login -------------------------------------------------------------------------------
+async function login() {
+  S.platform = $("login-platform").value;
+  const user = $("login-user").value.trim() || "demo-resident";
+  let session;
+  if (S.platform === "wechat") {
+    const appId = S.cfg.wechat_app_id;
+    const { code } = await call("POST", `/mock/wechat/users/${encodeURIComponent(user)}/code`, { appid: appId }, null);
+    session = await call("POST", `/api/v1/channels/${appId}/sessions`, { code }, null);
+  } else {
+    const appId = S.cfg.alipay_app_id;
+    const { auth_code } = await call("POST", `/mock/alipay/users/${encodeURIComponent(user)}/auth_code`, null, null);
+    session = await call("POST", `/api/v1/channels/${appId}/sessions`, { auth_code }, null);
+  }
+  S.token = session.token;
+  S.userId = session.user_id;
+  $("phone").classList.toggle("alipay", S.platform === "alipay");
+  $("bar-title").textContent = S.platform === "wechat" ? "微信 · 电子健康卡" : "支付宝 · 电子健康卡";
+  $("bar-user").textContent = user;
+  $("tabs").hidden = false;
+  show("cards");
+}
+
+// ---- cards -------------------------------------------------------------------------------
+async function loadCards() {
+  S.cards = (await call("GET", "/api/v1/cards")).cards;
+  const list = $("card-list");
+  list.innerHTML = "";
+  if (!S.cards.length) list.innerHTML = "<li>还没有健康卡，先领取一张吧。</li>";
+  for (const c of S.cards) {
+    const li = document.createElement("li");
+    li.className = "card-item";
+    li.innerHTML = `<b>${c.name_masked}</b> <span class="status">${c.status === "active" ? "正常" : c.status}</span><br>
+      <small>${c.id_number_masked} · ${{ self: "本人", child: "子女", parent: "父母", spouse: "配偶", other: "其他" }[c.relation]}</small>`;
+    li.onclick = () => openCard(c);
+    list.appendChild(li);
+  }
+}
+
+async function sendOtp() {
+  const phone = $("c-phone").value.trim();
+  await call("POST", "/api/v1/realname/otp", { phone });
+  if (S.smsPhone !== phone) $("sms-list").innerHTML = "";
+  S.smsPhone = phone;
+  pollSms();
+  toast("验证码已发送");
+}
+
+async function collect() {
+  const body = { name: $("c-name").value.trim(), id_type: $("c-idtype").value,
+    id_number: $("c-idnum").value.trim(), phone: $("c-phone").value.trim(),
+    otp: $("c-otp").value.trim(), relation: $("c-relation").value };
+  if ($("c-register").checked) {
+    await call("POST", "/mock/idcheck/people", { name: body.name, id_number: body.id_number }, null);
+  }
+  await call("POST", "/api/v1/cards", body);
+  toast("领卡成功");
+  show("cards");
+}
+
+async function pollSms() {
+  clearTimeout(pollSms.timer);
+  if (!S.smsPhone) return;
+  try {
+    const { messages } = await call("GET", `/mock/sms/inbox?phone=${encodeURIComponent(S.smsPhone)}`, null, null);
+    $("sms-list").innerHTML = messages.map((m) => `<li>${S.smsPhone}：${m.text}</li>`).join("");
+  } catch (err) { /* the panel just waits */ }
+  pollSms.timer = setTimeout(pollSms, 1500);
+}
+
+// ---- the card's QR code ------------------------------------------------------------------
+async function openCard(card) {
+  S.card = card;
+  show("card");
+  $("qr-title").textContent = `${card.name_masked} 的健康卡`;
+  $("qr-mode").textContent = card.display_mode === "dynamic" ? "切换为静态码" : "切换为动态码";
+  $("qr-loss").textContent = card.status === "lost" ? "解除挂失" : "挂失";
+  await refreshQr();
+}
+
+async function refreshQr() {
+  clearTimeout(S.qrTimer);
+  const card = S.card;
+  if (card.status !== "active") {
+    $("qr-box").innerHTML = `<p>该卡${card.status === "lost" ? "已挂失" : "不可用"}，不能出示二维码</p>`;
+    $("qr-countdown").textContent = "";
+    $("qr-payload").textContent = "";
+    return;
+  }
+  const qr = await call("GET", `/api/v1/cards/${card.card_id}/qrcode?with_svg=true`);
+  $("qr-box").innerHTML = qr.svg;
+  $("qr-payload").textContent = qr.payload;
+  if (qr.mode === "dynamic") {
+    let left = Math.max(1, qr.refresh_in);
+    const tick = () => {
+      $("qr-countdown").textContent = `动态码 · ${left} 秒后自动刷新`;
+      if (left-- <= 0) return guarded(refreshQr);
+      S.qrTimer = setTimeout(tick, 1000);
+    };
+    tick();
+  } else {
+    $("qr-countdown").textContent = "静态码 · 可打印";
+  }
+}
+
+async function toggleMode() {
+  const mode = S.card.display_mode === "dynamic" ? "static" : "dynamic";
+  const updated = await call("PUT", `/api/v1/cards/${S.card.card_id}/display`, { mode });
+  await openCard(updated);
+}
+
+async function toggleLoss() {
+  const action = S.card.status === "lost" ? "restore" : "loss";
+  const updated = await call("POST", `/api/v1/cards/${S.card.card_id}/${action}`);
+  toast(action === "loss" ? "已挂失" : "已解除挂失");
+  await openCard(updated);
+}
+
+async function handToCounter() {
+  $("k-qr").value = $("qr-payload").textContent;
+  toast("已出示给柜台");
+  if (S.card.display_mode === "dynamic") await refreshQr();  // a shown code is spent
+}
+
+// ---- booking -----------------------------------------------------------------------------
+async function loadBooking() {
+  if (!S.cards.length) S.cards = (await call("GET", "/api/v1/cards")).cards;
+  $("b-card").innerHTML = S.cards.map((c) => `<option value="${c.card_id}">${c.name_masked}</option>`).join("");
+  const { departments } = await call("GET", `/api/v1/hospitals/${S.cfg.hospital_code}/departments`, null, null);
+  $("b-dept").innerHTML = departments.map((d) => `<option value="${d.department_id}">${d.name}</option>`).join("");
+  $("b-date").innerHTML = [0, 1, 2, 3, 4, 5, 6].map((i) => `<option>${localDate(i)}</option>`).join("");
+  $("b-date").selectedIndex = 1;
+  await loadSchedules();
+}
+
+async function loadSchedules() {
+  const q = `department_id=${$("b-dept").value}&date=${$("b-date").value}`;
+  const { schedules } = await call("GET", `/api/v1/schedules?${q}`, null, null);
+  const box = $("b-schedules");
+  box.innerHTML = schedules.length ? "" : "<p>当天没有排班</p>";
+  const now = Date.now();
+  for (const s of schedules) {
+    const div = document.createElement("div");
+    div.className = "sched";
+    div.innerHTML = `<b>${s.doctor.name}</b> ${s.doctor.title} · ${{ morning: "上午", afternoon: "下午", evening: "晚上", night: "夜间" }[s.period]} · ${s.fee ? fen(s.fee) : "免费"}<br>`;
+    for (const slot of s.slots) {
+      const b = document.createElement("button");
+      b.className = "slot";
+      b.textContent = `${hhmm(slot.start)} 余${slot.remaining}`;
+      b.disabled = slot.remaining === 0 || Date.parse(slot.start) <= now;
+      b.onclick = () => guarded(() => book(slot.slot_id));
+      div.appendChild(b);
+    }
+    box.appendChild(div);
+  }
+}
+
+async function book(slotId) {
+  const made = await call("POST", "/api/v1/appointments", { card_id: $("b-card").value, slot_id: slotId });
+  if (made.status === "pending_payment") return openHold(made);
+  toast("预约成功");
+  show("appointments");
+}
+
+function describe(a) {
+  return `${a.hospital_name} ${a.department.name}<br>${a.doctor.name} ${a.doctor.title}<br>${a.date} ${hhmm(a.slot.start)}-${hhmm(a.slot.end)} · ${a.room}`;
+}
+
+function openHold(appt) {
+  S.hold = appt;
+  show("hold");
+  $("hold-info").innerHTML = describe(appt) + `<br>挂号费 <b>${fen(appt.fee)}</b>`;
+  clearInterval(S.holdTimer);
+  const tick = () => {
+    const left = Math.max(0, Math.round((Date.parse(appt.pay_before) - Date.now()) / 1000));
+    $("hold-countdown").textContent = `请在 ${Math.floor(left / 60)} 分 ${left % 60} 秒内完成支付`;
+    if (!left) clearInterval(S.holdTimer);
+  };
+  tick();
+  S.holdTimer = setInterval(tick, 1000);
+}
+
+async function startPay() {
+  const started = await call("POST", "/api/v1/payments", { appointment_id: S.hold.appointment_id, method: S.platform });
+  S.payment = started;
+  $("pay-title").textContent = S.platform === "wechat" ? "微信支付" : "支付宝";
+  $("pay-amount").textContent = fen(started.amount);
+  $("pay-subject").textContent = "挂号费 · " + S.hold.department.name;
+  $("paysheet").hidden = false;
+}
+
+async function confirmPay() {
+  const p = S.payment;
+  const path = S.platform === "wechat"
+    ? `/mock/wechatpay/orders/${p.params.out_trade_no}/confirm`
+    : `/mock/alipay/trades/${p.params.out_trade_no}/confirm`;
+  await call("POST", path, {}, null);
+  $("paysheet").hidden = true;
+  for (let i = 0; i < 50; i++) {
+    const a = await call("GET", `/api/v1/appointments/${S.hold.appointment_id}`);
+    if (a.status === "booked") { clearInterval(S.holdTimer); toast("支付成功，预约已确认"); return show("appointments"); }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  toast("支付结果确认中，请稍后查看");
+}
+
+async function cancelAppointment(id) {
+  const a = await call("POST", `/api/v1/appointments/${id}/cancel`);
+  toast(a.fee ? "已取消，挂号费将原路退回" : "已取消");
+  clearInterval(S.holdTimer);
+  show("appointments");
+}
+
+// ---- appointments and messages -----------------------------------------------------------
+async function loadAppointments() {
+  const { appointments } = await call("GET", "/api/v1/appointments");
+  const list = $("appt-list");
+  list.innerHTML = appointments.length ? "" : "<li>暂无预约</li>";
+  for (const a of appointments) {
+    const li = document.createElement("li");
+    li.className = "appt-item";
+    li.dataset.id = a.appointment_id;
+    const queue = a.queue ? `<br>排队号 <b>${a.queue.number}</b>，前面还有 <b class="ahead">${a.queue.ahead}</b> 人` : "";
+    li.innerHTML = `<span class="status">${STATUS[a.status] || a.status}</span>${describe(a)}${queue}<br>`;
+    const actions = [];
+    if (a.status === "pending_payment") actions.push(["去支付", () => openHold(a)]);
+    if (["pending_payment", "booked"].includes(a.status)) actions.push(["取消预约", () => guarded(() => cancelAppointment(a.appointment_id))]);
+    actions.push(["交给柜台", () => { $("k-appt").value = a.appointment_id; $("k-schedule").value = a.schedule_id; toast("预约号已填入柜台"); }]);
+    for (const [label, fn] of actions) {
+      const b = document.createElement("button");
+      b.textContent = label;
+      b.onclick = fn;
+      li.appendChild(b);
+    }
+    list.appendChild(li);
+  }
+}
+
+async function loadMessages() {
+  const { messages } = await call("GET", "/api/v1/messages");
+  $("msg-list").innerHTML = messages.length ? messages.map((m) => {
+    const p = m.payload || {};
+    const extra = m.event === "called" ? `请到 ${p.room} 就诊（${p.queue_number} 号）`
+      : m.event === "checked_in" ? `排队号 ${p.queue_number}` : `${p.department || ""} ${p.doctor || ""} ${p.start ? p.start.slice(5, 16).replace("T", " ") : ""}`;
+    return `<li class="msg-item"><b>${EVENTS[m.event] || m.event}</b><br><small>${extra}</small></li>`;
+  }).join("") : "<li>暂无消息</li>";
+}
+
+// ---- the hospital counter (a terminal) ---------------------------------------------------
+function counterSays(path, a) {
+  if (path.endsWith("/verify")) {
+    return `核验通过：${a.name}（${a.gender === "1" ? "男" : a.gender === "2" ? "女" : "未知"}）\n证件 ${a.id_number_masked}\n本院患者号 ${a.patient_id}`;
+  }
+  if (path.endsWith("/checkin")) return `签到成功：排队号 ${a.queue_number}，前面还有 ${a.ahead} 人`;
+  return `叫号：请 ${a.queue.number} 号到 ${a.room} 就诊（${a.doctor.name}）\n预约号 ${a.appointment_id}`;
+}
+
+async function counter(path, body) {
+  const out = $("k-out");
+  try {
+    const answer = await call("POST", path, body, S.cfg.terminal_token);
+    out.textContent = counterSays(path, answer);
+    out.dataset.ok = "1";
+  } catch (err) {
+    out.textContent = explain(err);
+    out.dataset.ok = "0";
+  }
+}
+
+// ---- wiring ------------------------------------------------------------------------------
+async function main() {
+  S.cfg = await call("GET", "config.json", null, null);
+  $("login-go").onclick = () => guarded(login);
+  $("to-collect").onclick = () => show("collect");
+  $("c-send").onclick = () => guarded(sendOtp);
+  $("c-submit").onclick = () => guarded(collect);
+  $("qr-mode").onclick = () => guarded(toggleMode);
+  $("qr-loss").onclick = () => guarded(toggleLoss);
+  $("qr-to-counter").onclick = () => guarded(handToCounter);
+  $("b-dept").onchange = () => guarded(loadSchedules);
+  $("b-date").onchange = () => guarded(loadSchedules);
+  $("hold-pay").onclick = () => guarded(startPay);
+  $("hold-cancel").onclick = () => guarded(() => cancelAppointment(S.hold.appointment_id));
+  $("pay-confirm").onclick = () => guarded(confirmPay);
+  $("pay-close").onclick = () => ($("paysheet").hidden = true);
+  $("k-verify").onclick = () => counter("/api/v1/pos/verify", { qr: $("k-qr").value.trim(), scene: "registration" });
+  $("k-checkin").onclick = () => counter("/api/v1/pos/checkin", { qr: $("k-qr").value.trim(), appointment_id: $("k-appt").value.trim() });
+  $("k-next").onclick = () => counter("/api/v1/pos/queue/next", { schedule_id: Number($("k-schedule").value) });
+  document.querySelectorAll("[data-go]").forEach((b) => (b.onclick = () => show(b.dataset.go)));
+}
+
+main().catch((err) => toast(explain(err), true));

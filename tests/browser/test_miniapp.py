@@ -1,0 +1,216 @@
+"""The mini-program simulator in headless Chromium against ``ehc demo``: a resident's whole
+journey by clicking, with a screenshot of each screen (test-artifacts/miniapp/)."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import missing
+from tests.integration.test_commands import CLEAN_ENV, read_credentials
+from tests.support.people import make_person
+from tests.support.processes import ehc_process, free_port
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("EHC_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("EHC_ARTIFACTS_DIR", "test-artifacts")) / "miniapp"
+FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``ehc demo`` as a newcomer starts it, on embedded defaults."""
+    where = tmp_path_factory.mktemp("demo")
+    with ehc_process(["demo", "--port", str(free_port())], CLEAN_ENV, cwd=where) as base:
+        read_credentials(where / "demo-credentials.json")
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        missing("chromium is not installed (scripts/install-system-deps.sh installs it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("playwright is not installed (pip install -e '.[browser]')")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield launched
+        launched.close()
+
+
+class Phone:
+    """One resident's screen: clicks, fills, waits and screenshots."""
+
+    def __init__(self, page: object, name: str) -> None:
+        self.page, self.name = page, name
+
+    def shot(self, step: str) -> None:
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.name}-{step}.png"), full_page=True)
+
+    def click(self, selector: str) -> None:
+        self.page.click(selector)
+
+    def fill(self, selector: str, value: str) -> None:
+        self.page.fill(selector, value)
+
+    def sees(self, selector: str, text: str, timeout: float = 15_000) -> None:
+        self.page.locator(selector, has_text=text).first.wait_for(timeout=timeout)
+
+    def view(self, name: str) -> None:
+        self.page.wait_for_selector(f"#view-{name}:not([hidden])", timeout=15_000)
+
+
+
+def log_in(phone: Phone, base: str, platform: str) -> None:
+    phone.page.goto(f"{base}/miniapp/")
+    phone.page.wait_for_function("document.getElementById('login-go').onclick !== null")
+    phone.page.select_option("#login-platform", platform)
+    phone.fill("#login-user", f"{platform}-{secrets.token_hex(3)}")
+    phone.shot("01-login")
+    phone.click("#login-go")
+    phone.view("cards")
+    phone.sees("#card-list", "还没有健康卡")
+
+
+def collect_card(phone: Phone, person: object, relation: str = "self") -> None:
+    phone.click("#to-collect")
+    phone.view("collect")
+    phone.fill("#c-name", person.name)
+    phone.fill("#c-idnum", person.id_number)
+    phone.fill("#c-phone", person.phone)
+    phone.page.select_option("#c-relation", relation)
+    phone.click("#c-send")
+    phone.sees("#sms-list", person.phone)  # the SMS arrives on the simulated phone
+    code = re.search(r"(?<!\d)\d{6}(?!\d)", phone.page.inner_text("#sms-list")).group(0)
+    phone.fill("#c-otp", code)
+    phone.shot("03-collect-with-sms")
+    phone.click("#c-submit")
+    phone.view("cards")
+    phone.sees("#card-list", person.id_number[-4:])
+
+
+def book_first_slot(phone: Phone, department: str) -> None:
+    phone.click(".tabs [data-go=book]")
+    phone.view("book")
+    phone.page.wait_for_selector("#b-dept option", state="attached")
+    phone.page.select_option("#b-dept", label=department)
+    phone.page.wait_for_selector(".slot:not([disabled])")
+    phone.page.locator(".slot:not([disabled])").first.click()
+
+
+def pay_the_hold(phone: Phone, sheet_title: str) -> None:
+    phone.view("hold")
+    phone.sees("#hold-countdown", "内完成支付")
+    phone.shot("06-hold-countdown")
+    phone.click("#hold-pay")
+    phone.sees("#pay-title", sheet_title)
+    phone.shot("07-pay-sheet")
+    phone.click("#pay-confirm")
+    phone.view("appointments")
+    phone.sees("#appt-list", "已预约")
+
+
+def test_a_resident_walks_the_whole_journey_on_wechat(demo, browser) -> None:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    phone = Phone(context.new_page(), "wechat")
+    rng = random.Random(secrets.randbits(64))
+    me, spouse = make_person(rng), make_person(rng)
+    log_in(phone, demo, "wechat")
+    phone.shot("02-cards-empty")
+
+    collect_card(phone, me)
+    collect_card(phone, spouse, relation="spouse")  # a family member, their own phone
+    phone.shot("04-cards")
+
+    # the card's dynamic QR code, refreshing itself, handed to the counter and verified
+    phone.page.locator(".card-item").first.click()
+    phone.view("card")
+    phone.page.wait_for_selector("#qr-box svg")
+    phone.sees("#qr-countdown", "秒后自动刷新")
+    phone.shot("05-card-qr")
+    phone.click("#qr-to-counter")
+    phone.click("#k-verify")
+    phone.sees("#k-out", me.name)
+    phone.shot("06-counter-verified")
+
+    # book a paid clinic, hold, pay through the WeChat Pay sheet
+    book_first_slot(phone, "内科")
+    pay_the_hold(phone, "微信支付")
+    phone.shot("08-booked")
+
+    # check in at the counter with the code, see the queue, be called
+    phone.page.locator(".appt-item button", has_text="交给柜台").first.click()
+    phone.click(".tabs [data-go=cards]")
+    phone.page.locator(".card-item").first.click()
+    phone.page.wait_for_selector("#qr-box svg")
+    phone.click("#qr-to-counter")
+    phone.click("#k-checkin")
+    phone.sees("#k-out", "签到成功：排队号 1")
+    phone.click(".tabs [data-go=appointments]")
+    phone.sees("#appt-list", "排队号")
+    assert phone.page.inner_text(".appt-item .ahead") == "0"
+    phone.shot("09-queue")
+    phone.click("#k-next")
+    phone.sees("#k-out", "叫号：请 1 号")
+    phone.click(".tabs [data-go=messages]")
+    phone.sees("#msg-list", "请到诊室就诊")
+    phone.sees("#msg-list", "签到成功")
+    phone.sees("#msg-list", "预约成功")
+    phone.shot("10-messages")
+
+    # another booking, paid, then cancelled: the fee goes back
+    book_first_slot(phone, "儿科")
+    pay_the_hold(phone, "微信支付")
+    phone.page.locator(".appt-item button", has_text="取消预约").first.click()
+    phone.sees("#toast", "原路退回")
+    phone.sees("#appt-list", "已取消")
+    phone.shot("11-cancelled-refunded")
+
+    # report the card lost: no code is shown any more
+    phone.click(".tabs [data-go=cards]")
+    phone.page.locator(".card-item").first.click()
+    phone.click("#qr-loss")
+    phone.sees("#qr-box", "已挂失")
+    phone.shot("12-lost")
+    context.close()
+
+
+def test_errors_are_said_in_plain_words(demo, browser) -> None:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    phone = Phone(context.new_page(), "errors")
+    log_in(phone, demo, "wechat")
+    person = make_person(random.Random(secrets.randbits(64)))
+    phone.click("#to-collect")
+    phone.fill("#c-name", person.name)
+    phone.fill("#c-idnum", person.id_number[:-1] + ("0" if person.id_number[-1] != "0" else "1"))
+    phone.fill("#c-phone", person.phone)
+    phone.fill("#c-otp", "123456")
+    phone.click("#c-submit")
+    phone.sees("#toast", "证件号码不正确")
+    phone.shot("02-plain-error")
+    context.close()
+
+
+def test_alipay_resident_pays_with_the_alipay_sheet(demo, browser) -> None:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    phone = Phone(context.new_page(), "alipay")
+    log_in(phone, demo, "alipay")
+    collect_card(phone, make_person(random.Random(secrets.randbits(64))))
+    book_first_slot(phone, "内科")
+    pay_the_hold(phone, "支付宝")
+    phone.shot("08-booked")
+    context.close()
