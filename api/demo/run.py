@@ -83,9 +83,7 @@ async def run_demo(settings: Settings, host: str, port: int, credentials: str) -
     settings = demo_settings(settings, host, port)
     configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
     await lifecycle.upgrade(settings.resolved_database_url)
-    app = create_app(
-        settings, extra_routes=[Mount("/mock", create_mock_app()), *miniapp_routes()]
-    )
+    app = create_app(settings, extra_routes=[Mount("/mock", create_mock_app()), *miniapp_routes()])
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, http="httptools"
     )

@@ -74,7 +74,6 @@ class Phone:
         self.page.wait_for_selector(f"#view-{name}:not([hidden])", timeout=15_000)
 
 
-
 def log_in(phone: Phone, base: str, platform: str) -> None:
     phone.page.goto(f"{base}/miniapp/")
     phone.page.wait_for_function("document.getElementById('login-go').onclick !== null")
