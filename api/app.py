@@ -26,6 +26,7 @@ from api.health import healthz
 from api.keys import load_or_create
 from api.kv import KV
 from api.messages.routes import routes as message_routes
+from api.messages.worker import Worker
 from api.payments import service as payments
 from api.payments.routes import routes as payment_routes
 from api.settings import Settings
@@ -70,9 +71,14 @@ def create_app(settings: Settings, *, extra_routes: Sequence[BaseRoute] = ()) ->
         ctx.writer.start()
         app.state.ctx = ctx
         sweeping = asyncio.create_task(sweeper.run(ctx, (payments.sweep,)), name="sweeper")
+        worker = Worker(ctx) if settings.run_worker else None
+        delivering = asyncio.create_task(worker.run(), name="worker") if worker else None
         try:
             yield {"ctx": ctx}
         finally:
+            if worker and delivering:
+                worker.stop()
+                await delivering
             sweeping.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeping

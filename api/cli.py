@@ -1,4 +1,4 @@
-"""The ``ehc`` command: serve, demo, db, admin, schedules and keys."""
+"""The ``ehc`` command: serve, demo, worker, db, admin, schedules and keys."""
 
 from __future__ import annotations
 
@@ -75,6 +75,14 @@ def _schedules_import(args: argparse.Namespace) -> int:
     return asyncio.run(import_command(Settings.from_env(), Path(args.file)))
 
 
+def _worker(args: argparse.Namespace) -> int:
+    from api.messages.worker_command import run_worker
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    return asyncio.run(run_worker(settings))
+
+
 def _keys_rotate(args: argparse.Namespace) -> int:
     from api.keys import rotate
 
@@ -114,6 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--reset", action="store_true", help="replace password and TOTP")
     create.set_defaults(func=_admin_create)
 
+    sub.add_parser("worker", help="deliver the message outbox (run one or more)").set_defaults(
+        func=_worker
+    )
     schedules = sub.add_parser("schedules", help="doctors' schedules").add_subparsers(
         dest="schedules", required=True
     )

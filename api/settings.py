@@ -23,6 +23,12 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def _flag(raw: str | None) -> bool | None:
+    if raw is None or raw == "":
+        return None
+    return raw.lower() in ("1", "true", "yes", "on")
+
+
 def _leads(raw: str | None, default: tuple[int, int]) -> tuple[int, int]:
     if not raw:
         return default
@@ -89,6 +95,11 @@ class Settings:
     noshow_grace_seconds: int = 30 * 60  # after the slot ends before a booking is missed
     sweep_seconds: float = 5.0  # how often holds, no-shows and reminders are swept
     reminder_leads: tuple[int, int] = (24 * 3600, 2 * 3600)  # seconds before the slot
+    # messages
+    run_worker: bool | None = None  # deliver the outbox in this process (unset: demo yes, serve no)
+    worker_poll_seconds: float = 1.0
+    message_retry_base: float = 10.0  # first retry after this, doubling each time
+    message_max_attempts: int = 8  # then the message is a dead letter
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -142,6 +153,10 @@ class Settings:
             noshow_grace_seconds=_int(env, "EHC_NOSHOW_GRACE_SECONDS", base.noshow_grace_seconds),
             sweep_seconds=float(env.get("EHC_SWEEP_SECONDS", base.sweep_seconds)),
             reminder_leads=_leads(env.get("EHC_REMINDER_LEADS"), base.reminder_leads),
+            run_worker=_flag(env.get("EHC_RUN_WORKER")),
+            worker_poll_seconds=float(env.get("EHC_WORKER_POLL_SECONDS", base.worker_poll_seconds)),
+            message_retry_base=float(env.get("EHC_MESSAGE_RETRY_BASE", base.message_retry_base)),
+            message_max_attempts=_int(env, "EHC_MESSAGE_MAX_ATTEMPTS", base.message_max_attempts),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -13,7 +13,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from miniapp_mock import alipay, alipay_trade, faults, idcheck, sms, wechat, wechatpay
+from miniapp_mock import (
+    alipay,
+    alipay_messages,
+    alipay_trade,
+    faults,
+    idcheck,
+    partner,
+    sms,
+    wechat,
+    wechatpay,
+)
 from miniapp_mock.state import MockState
 
 
@@ -39,6 +49,8 @@ def create_mock_app(config: MockConfig | None = None) -> Starlette:
             *wechatpay.routes,
             *alipay.routes,
             *alipay_trade.routes,
+            *alipay_messages.routes,
+            *partner.routes,
             *sms.routes,
             *idcheck.routes,
         ]
@@ -46,7 +58,7 @@ def create_mock_app(config: MockConfig | None = None) -> Starlette:
     app.state.mock = MockState()
     app.state.config = config or MockConfig()
     app.state.alipay_key = alipay.PlatformKey()
-    app.state.alipay_methods = {**alipay.METHODS, **alipay_trade.METHODS}
+    app.state.alipay_methods = {**alipay.METHODS, **alipay_trade.METHODS, **alipay_messages.METHODS}
     return app
 
 

@@ -35,6 +35,9 @@ class MockState:
     people: dict[str, str] = field(default_factory=dict)  # id number → name
     faults: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    alipay_messages: list[dict[str, Any]] = field(default_factory=list)
+    partner_secrets: dict[str, str] = field(default_factory=dict)
+    partner_messages: list[dict[str, Any]] = field(default_factory=list)
     alipay_trades: dict[str, Any] = field(default_factory=dict)
     alipay_notifies: list[dict[str, Any]] = field(default_factory=list)
     wechatpay: dict[str, Any] = field(

@@ -146,8 +146,10 @@ async def subscribe_send(request: Request) -> Response:
 
 
 async def delivered(request: Request) -> Response:
-    """``GET /wechat/messages?openid=``: what this user received."""
+    """``GET /wechat/messages?openid=``: what this user received (every user's without it)."""
     openid = request.query_params.get("openid")
+    if openid is None:
+        return JSONResponse({"messages": state(request).wechat_messages})
     messages = [
         {k: v for k, v in m.items() if k != "openid"}
         for m in state(request).wechat_messages

@@ -160,6 +160,10 @@ def live(backend_settings: Settings) -> Iterator[Live]:
         wechatpay_base=f"{base}/mock/wechatpay/",
         wechatpay_mch_id=TEST_MCH_ID,
         wechatpay_api_key=TEST_MCH_KEY,
+        run_worker=True,
+        worker_poll_seconds=0.1,
+        message_retry_base=0.2,
+        message_max_attempts=3,
     )
     asyncio.run(lifecycle.upgrade(settings.resolved_database_url))
     app = create_app(settings, extra_routes=[Mount("/mock", create_mock_app())])

@@ -20,6 +20,7 @@ from api.cards.schemas import CollectRequest
 from api.channels.models import ResidentUser
 from api.context import AppContext
 from api.errors import DomainError, not_found
+from api.messages.outbox import enqueue
 from api.timefmt import local
 from api.web.caller import Caller
 
@@ -118,6 +119,7 @@ async def _bind(
             card = await issue_card(ctx, caller, identity, parsed)
         await CardBinding.create(user_id=caller.id, card=card, relation=relation)
         await record_event(card, "collected" if created else "bound", caller, to_status=card.status)
+        await enqueue("card_collected", caller.id, {"relation": relation}, card_id=card.card_id)
         await audit.record(
             caller,
             "card.collect" if created else "card.bind",

@@ -21,6 +21,7 @@ class ChannelApp(Model):
     # WeChat app secret, or Alipay app private key (PEM), sealed with SM4.
     secret_sealed = fields.TextField(null=True)
     platform_public_key = fields.TextField(null=True)  # Alipay's public key (PEM)
+    webhook_url = fields.CharField(max_length=512, null=True)  # in-house apps' message pushes
     status = fields.CharField(max_length=16, default="active")
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -28,6 +28,7 @@ def app_out(app: ChannelApp, secret: str | None = None) -> ChannelAppOut:
         kind=app.kind,
         name=app.name,
         institution_code=app.institution_code,
+        webhook_url=app.webhook_url,
         status=app.status,
         created_at=app.created_at,
         app_secret=secret,

@@ -41,6 +41,12 @@ class ChannelAppCreate(Body):
         default=None, max_length=8192, description="Alipay: the platform's public key (PEM)"
     )
     institution_code: str | None = Field(default=None, max_length=32)
+    webhook_url: str | None = Field(
+        default=None,
+        max_length=512,
+        pattern=r"^https?://",
+        description="In-house apps: where message pushes are POSTed (HMAC-SM3 signed)",
+    )
 
 
 class ChannelAppOut(Out):
@@ -48,6 +54,7 @@ class ChannelAppOut(Out):
     kind: str
     name: str
     institution_code: str | None
+    webhook_url: str | None = None
     status: str
     created_at: datetime
     app_secret: str | None = Field(

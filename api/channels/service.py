@@ -42,6 +42,7 @@ async def register_app(ctx: AppContext, req: ChannelAppCreate) -> tuple[ChannelA
         institution_code=req.institution_code,
         secret_sealed=sealed,
         platform_public_key=req.alipay_public_key,
+        webhook_url=req.webhook_url,
     )
     platforms.forget(ctx, app_id)
     return app, partner_secret

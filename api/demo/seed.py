@@ -73,12 +73,20 @@ async def ensure_alipay_app(ctx: AppContext) -> ChannelApp:
     return app
 
 
-async def ensure_inhouse_app(ctx: AppContext, client: Client) -> ChannelApp:
-    """The demo in-house app: a channel app whose id is its partner client's id."""
-    app, _ = await ChannelApp.get_or_create(
+async def ensure_inhouse_app(ctx: AppContext, client: Client, secret: str) -> ChannelApp:
+    """The demo in-house app: a channel app whose id is its partner client's id, pushing its
+    messages to the stand-in partner server (which learns the secret at every start)."""
+    webhook = f"{ctx.settings.public_url}/mock/partner/webhook"
+    app, _ = await ChannelApp.update_or_create(
         app_id=client.client_id,
-        defaults={"kind": "inhouse", "name": client.name, "institution_code": DEMO_HOSPITAL_CODE},
+        defaults={
+            "kind": "inhouse",
+            "name": client.name,
+            "institution_code": DEMO_HOSPITAL_CODE,
+            "webhook_url": webhook,
+        },
     )
+    await _mock(ctx, "/partner/apps", {"app_id": client.client_id, "secret": secret})
     return app
 
 
@@ -96,7 +104,7 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
     inhouse, inhouse_secret = await ensure_client(
         ctx, DEMO_INHOUSE_CLIENT, name="Demo in-house app", kind="partner"
     )
-    await ensure_inhouse_app(ctx, inhouse)
+    await ensure_inhouse_app(ctx, inhouse, inhouse_secret)
     wechat = await ensure_wechat_app(ctx)
     alipay = await ensure_alipay_app(ctx)
     terminal, terminal_secret = await ensure_client(

@@ -1,11 +1,13 @@
-"""Shapes of the resident's inbox."""
+"""Shapes of the resident's inbox, subscriptions, templates and the admin's dead letters."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from api.schemas import Out
+from pydantic import Field
+
+from api.schemas import Body, Out
 
 
 class MessageOut(Out):
@@ -13,10 +15,67 @@ class MessageOut(Out):
     event: str
     card_id: str | None
     payload: dict[str, Any]
-    status: str
+    status: str = Field(description="pending, delivered, inbox_only, dead, unconfirmed…")
+    delivery: dict[str, str] = Field(description="per channel: sent, no_quota, refused…")
     created_at: datetime
     read_at: datetime | None
 
 
 class MessageList(Out):
     messages: list[MessageOut]
+
+
+class SubscriptionRequest(Body):
+    template_ids: list[str] = Field(min_length=1, max_length=20)
+
+
+class SubscriptionOut(Out):
+    remaining: dict[str, int]
+
+
+class TemplateOut(Out):
+    event: str
+    channel: str
+    template_id: str
+    title: str
+    text: str
+    urgent: bool
+
+
+class TemplateList(Out):
+    templates: list[TemplateOut]
+
+
+class TemplateUpdate(Body):
+    template_id: str = Field(min_length=1, max_length=64)
+    title: str = Field(min_length=1, max_length=64)
+    text: str = Field(min_length=1, max_length=500)
+    urgent: bool = False
+
+
+class AdminMessageOut(MessageOut):
+    user_id: str
+    attempts: int
+    last_error: str | None
+
+
+class AdminMessageList(Out):
+    messages: list[AdminMessageOut]
+
+
+class AdminMessageQuery(Body):
+    status: Literal["pending", "delivered", "inbox_only", "dead", "unconfirmed", "sending",
+                    "claimed"] | None = None  # fmt: skip
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+class NoticeRequest(Body):
+    """A hospital system telling a patient something (report ready, medicine ready)."""
+
+    event: Literal["report_ready", "medicine_ready"]
+    patient_id: str = Field(min_length=1, max_length=32, description="this hospital's patient id")
+    detail: str = Field(min_length=1, max_length=200)
+
+
+class NoticeOut(Out):
+    queued: int

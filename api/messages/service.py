@@ -1,11 +1,19 @@
-"""The resident's inbox: every outbox message addressed to them."""
+"""The resident's inbox, their subscribe grants, templates, dead letters, and notices that
+hospital systems send through a terminal."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from api.errors import not_found
-from api.messages.models import OutboxMessage
+from tortoise.transactions import in_transaction
+
+from api.cards.models import CardBinding
+from api.errors import DomainError, not_found
+from api.messages import subscriptions
+from api.messages.models import MessageTemplate, OutboxMessage
+from api.messages.outbox import enqueue
+from api.messages.templates import CHANNELS, DEFAULTS, template_for
+from api.terminals.models import PatientRecord
 from api.web.caller import Caller
 
 INBOX_LIMIT = 200
@@ -25,3 +33,58 @@ async def mark_read(caller: Caller, message_id: int) -> OutboxMessage:
         message.read_at = datetime.now(UTC)
         await message.save(update_fields=["read_at"])
     return message
+
+
+async def subscribe(caller: Caller, template_ids: list[str]) -> dict[str, int]:
+    """Record the one-time grants the user just gave in the mini-program."""
+    return await subscriptions.grant(caller.id, template_ids)
+
+
+async def templates() -> list[tuple[str, str, str, str, str, bool]]:
+    """Every (event, channel) wording in force: (event, channel, template id, title, text,
+    urgent)."""
+    out = []
+    for event in DEFAULTS:
+        for channel in CHANNELS:
+            template, template_id = await template_for(event, channel)
+            out.append(
+                (event, channel, template_id, template.title, template.text, template.urgent)
+            )
+    return out
+
+
+async def set_template(
+    event: str, channel: str, template_id: str, title: str, text: str, urgent: bool
+) -> MessageTemplate:
+    """An admin rewords an event on a channel."""
+    if event not in DEFAULTS or channel not in CHANNELS:
+        raise not_found("template")
+    row, _ = await MessageTemplate.update_or_create(
+        event=event,
+        channel=channel,
+        defaults={"template_id": template_id, "title": title, "text": text, "urgent": urgent},
+    )
+    return row
+
+
+async def admin_messages(status: str | None, limit: int) -> list[OutboxMessage]:
+    """Messages for admins, newest first (dead letters with ``status=dead``)."""
+    query = OutboxMessage.all() if status is None else OutboxMessage.filter(status=status)
+    return await query.order_by("-id").limit(limit)
+
+
+async def notify_patient(
+    caller: Caller, institution_code: str, patient_id: str, event: str, detail: str, hospital: str
+) -> int:
+    """A hospital system's notice to one of its patients: to every user holding the card."""
+    record = await PatientRecord.get_or_none(
+        institution_code=institution_code, patient_id=patient_id
+    )
+    if record is None:
+        raise DomainError("NOT_FOUND", "no such patient at this hospital")
+    users = await CardBinding.filter(card_id=record.card_id).values_list("user_id", flat=True)
+    async with in_transaction():
+        for user_id in users:
+            payload = {"detail": detail, "hospital": hospital, "patient_id": patient_id}
+            await enqueue(event, str(user_id), payload, card_id=record.card_id)
+    return len(users)

@@ -22,6 +22,7 @@ from api.channels import platforms
 from api.channels.models import ChannelApp
 from api.context import AppContext
 from api.errors import DomainError, not_found
+from api.messages.outbox import enqueue
 from api.payments.gateways import (
     AlipayPayGateway,
     Gateway,
@@ -122,6 +123,11 @@ async def _mark_paid(payment_id: str, trade_no: str | None) -> Payment | None:
         payment.status, payment.paid_at = "paid", now()
         payment.platform_trade_no = trade_no or payment.platform_trade_no
         await payment.save(update_fields=["status", "paid_at", "platform_trade_no", "updated_at"])
+        await enqueue(
+            "payment_received",
+            payment.user_id,
+            {"amount": payment.amount, "method": payment.method},
+        )
     return payment
 
 
@@ -211,6 +217,11 @@ async def refund(ctx: AppContext, payment: Payment, amount: int, reason: str) ->
         )
         await Payment.filter(payment_id=payment.payment_id, refunded=F("amount")).update(
             status="refunded"
+        )
+        await enqueue(
+            "refund_made",
+            payment.user_id,
+            {"amount": amount, "method": payment.method, "reason": reason},
         )
     await record.refresh_from_db()
     return record

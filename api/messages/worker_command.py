@@ -1,0 +1,24 @@
+"""``ehc worker``: deliver the outbox until SIGTERM or Ctrl+C (then finish the message in
+hand and hand the rest back)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from api.messages.worker import Worker
+from api.offline import offline_context
+from api.settings import Settings
+
+
+async def run_worker(settings: Settings) -> int:
+    """Run one worker; several may run at once against PostgreSQL."""
+    async with offline_context(settings) as ctx:
+        worker = Worker(ctx)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, worker.stop)
+        print(f"ehc worker {worker.name}: delivering", flush=True)
+        await worker.run()
+        print(f"ehc worker {worker.name}: stopped after {worker.delivered} messages", flush=True)
+    return 0
