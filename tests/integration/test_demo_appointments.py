@@ -19,6 +19,7 @@ from tests.support.people import make_person
 from tests.support.processes import ehc_process, free_port
 from tests.support.resident import collect, register_person, wechat_session
 
+GRANTS = ["TPL_BOOKED", "TPL_PAYMENT_RECEIVED", "TPL_CHECKED_IN", "TPL_CALLED"]
 ENV = {**CLEAN_ENV, "EHC_PAY_SECONDS": "2", "EHC_SWEEP_SECONDS": "3600"}
 
 
@@ -42,6 +43,17 @@ async def test_demo_booking_checkin_call_and_a_hold_released_after_restart(tmp_p
         async with httpx.AsyncClient(base_url=base, timeout=30) as api:
             wx = creds["apps"]["wechat"]["app_id"]
             session = await wechat_session(api, wx, user)
+            openid = (await api.post(f"/mock/wechat/users/{user}/code", json={"appid": wx})).json()[
+                "openid"
+            ]
+            await api.post(
+                "/mock/wechat/subscriptions", json={"openid": openid, "template_ids": GRANTS}
+            )
+            await api.post(
+                "/api/v1/messages/subscriptions",
+                json={"template_ids": GRANTS},
+                headers=bearer(session["token"]),
+            )
             person = make_person(random.Random(secrets.randbits(64)))
             await register_person(api, person)
             card = (await collect(api, session["token"], person)).json()
@@ -82,10 +94,34 @@ async def test_demo_booking_checkin_call_and_a_hold_released_after_restart(tmp_p
                 headers=pos,
             )
             assert called.json()["appointment_id"] == appointment_id
-            inbox = (await api.get("/api/v1/messages", headers=me)).json()["messages"]
-            assert [m["event"] for m in inbox][:4] == [
-                "called", "checked_in", "booking_held", "booked",
-            ]  # fmt: skip
+            # pay for a second paid booking through the stand-in WeChat Pay
+            _, other_slot = await first_slot(api, hospital, "儿科")
+            second = await api.post(
+                "/api/v1/appointments",
+                json={"card_id": card["card_id"], "slot_id": other_slot["slot_id"]},
+                headers=me,
+            )
+            paying = await api.post(
+                "/api/v1/payments",
+                json={"appointment_id": second.json()["appointment_id"], "method": "wechat"},
+                headers=me,
+            )
+            assert paying.status_code == 201, paying.text
+            await api.post(f"/mock/wechatpay/orders/{paying.json()['payment_id']}/confirm")
+
+            async def heard_everything() -> bool:
+                inbox = (await api.get("/api/v1/messages", headers=me)).json()["messages"]
+                events = {m["event"] for m in inbox if m["status"] != "pending"}
+                return {"booked", "checked_in", "called", "payment_received"} <= events
+
+            deadline = asyncio.get_running_loop().time() + 20
+            while not await heard_everything():
+                assert asyncio.get_running_loop().time() < deadline
+                await asyncio.sleep(0.2)
+            wechat = await api.get("/mock/wechat/messages", params={"openid": openid})
+            received = sorted(m["template_id"] for m in wechat.json()["messages"])
+            # one grant each: the second "booked" notice stays in the inbox only
+            assert received == sorted(GRANTS)
     await asyncio.sleep(2.5)  # the 2-second hold lapses while the demo is down
     with ehc_process(["demo", "--port", port], ENV, cwd=tmp_path) as base:
         async with httpx.AsyncClient(base_url=base, timeout=30) as api:

@@ -28,6 +28,7 @@ const EVENTS = { booking_held: "预约待支付", booked: "预约成功", cancel
   reminder: "就诊提醒", missed: "爽约记录", schedule_stopped: "医生停诊通知" };
 
 const $ = (id) => document.getElementById(id);
+const SUBSCRIBE = ["TPL_BOOKED", "TPL_PAYMENT_RECEIVED", "TPL_CHECKED_IN", "TPL_CALLED"];
 
 async function call(method, path, body, token = S.token) {
   const headers = { "Content-Type": "application/json" };
@@ -81,8 +82,11 @@ async function login() {
   let session;
   if (S.platform === "wechat") {
     const appId = S.cfg.wechat_app_id;
-    const { code } = await call("POST", `/mock/wechat/users/${encodeURIComponent(user)}/code`, { appid: appId }, null);
+    const { code, openid } = await call("POST", `/mock/wechat/users/${encodeURIComponent(user)}/code`, { appid: appId }, null);
     session = await call("POST", `/api/v1/channels/${appId}/sessions`, { code }, null);
+    // wx.requestSubscribeMessage: the user allows these notices once each (one grant, one send)
+    await call("POST", "/mock/wechat/subscriptions", { openid, template_ids: SUBSCRIBE }, null);
+    await call("POST", "/api/v1/messages/subscriptions", { template_ids: SUBSCRIBE }, session.token);
   } else {
     const appId = S.cfg.alipay_app_id;
     const { auth_code } = await call("POST", `/mock/alipay/users/${encodeURIComponent(user)}/auth_code`, null, null);
