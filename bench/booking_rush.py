@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import asyncpg
 import httpx
 
-from bench.harness import ROOT, api_server, bench_database, free_port, wrk
-from bench.setup import admin_headers, mock_env, wechat_app
+from bench.harness import ROOT, wrk
+from bench.setup import admin_headers, server_with_mock, wechat_app
 from tests.support.people import make_person
 from tests.support.resident import collect, register_person, wechat_session
 
@@ -99,20 +99,16 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=1000)
     parser.add_argument("--places", type=int, default=200)
     args = parser.parse_args()
-    with bench_database() as env:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = mock_env(env, base)
-        with api_server(env, port=port):
-            slot_id, people = asyncio.run(_prepare(base, env, args.cards, args.places))
-            path = Path(tempfile.mkstemp(prefix="ehc-rush-", suffix=".txt")[1])
-            path.write_text("".join(f"{card} {token}\n" for card, token in people))
-            sql = wrk("baseline: one SQL round trip", f"{base}/bench/sql", seconds=args.seconds)
-            rush = wrk(
-                "POST /appointments (rush)", base, seconds=args.seconds,
-                script=str(ROOT / "bench/booking_rush.lua"), script_args=[str(path), str(slot_id)],
-            )  # fmt: skip
-            live, counter = asyncio.run(_count(env, slot_id))
+    with server_with_mock() as (base, env):
+        slot_id, people = asyncio.run(_prepare(base, env, args.cards, args.places))
+        path = Path(tempfile.mkstemp(prefix="ehc-rush-", suffix=".txt")[1])
+        path.write_text("".join(f"{card} {token}\n" for card, token in people))
+        sql = wrk("baseline: one SQL round trip", f"{base}/bench/sql", seconds=args.seconds)
+        rush = wrk(
+            "POST /appointments (rush)", base, seconds=args.seconds,
+            script=str(ROOT / "bench/booking_rush.lua"), script_args=[str(path), str(slot_id)],
+        )  # fmt: skip
+        live, counter = asyncio.run(_count(env, slot_id))
         path.unlink()
     print("Booking rush, one uvicorn worker (uvloop + httptools), PostgreSQL + Redis, wrk -t2 -c32")
     print(f"{args.cards} residents with cards, one slot with {args.places} places")

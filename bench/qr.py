@@ -17,8 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.harness import ROOT, api_server, bench_database, free_port, wrk
-from bench.setup import admin_headers, mock_env, wechat_app
+from bench.harness import ROOT, wrk
+from bench.setup import admin_headers, server_with_mock, wechat_app
 from tests.support.partner import access_token
 from tests.support.people import make_person
 from tests.support.resident import collect, register_person, wechat_session
@@ -60,34 +60,30 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--codes", type=int, default=40_000)
     args = parser.parse_args()
-    with bench_database() as env:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        env = mock_env(env, base)
-        with api_server(env, port=port):
-            resident, card_id, terminal, payloads = asyncio.run(_prepare(base, env, args.codes))
-            path = Path(tempfile.mkstemp(prefix="ehc-qr-", suffix=".txt")[1])
-            path.write_text("\n".join(payloads) + "\n")
-            secs = args.seconds
-            redis = wrk("baseline: one Redis SET NX", f"{base}/bench/redis", seconds=secs)
-            verify = wrk(
-                "POST /pos/verify (dynamic, single-use)",
-                base,
-                seconds=secs,
-                script=str(ROOT / "bench/qr_verify.lua"),
-                script_args=[str(path), terminal],
-            )
-            auth = {"Authorization": f"Bearer {resident}"}
-            bare = wrk(
-                "baseline: bare authenticated GET", f"{base}/bench/authenticated", seconds=secs,
-                headers=auth,
-            )  # fmt: skip
-            issue = wrk(
-                "GET /cards/{id}/qrcode (dynamic)",
-                f"{base}/api/v1/cards/{card_id}/qrcode",
-                seconds=secs,
-                headers=auth,
-            )
+    with server_with_mock() as (base, env):
+        resident, card_id, terminal, payloads = asyncio.run(_prepare(base, env, args.codes))
+        path = Path(tempfile.mkstemp(prefix="ehc-qr-", suffix=".txt")[1])
+        path.write_text("\n".join(payloads) + "\n")
+        secs = args.seconds
+        redis = wrk("baseline: one Redis SET NX", f"{base}/bench/redis", seconds=secs)
+        verify = wrk(
+            "POST /pos/verify (dynamic, single-use)",
+            base,
+            seconds=secs,
+            script=str(ROOT / "bench/qr_verify.lua"),
+            script_args=[str(path), terminal],
+        )
+        auth = {"Authorization": f"Bearer {resident}"}
+        bare = wrk(
+            "baseline: bare authenticated GET", f"{base}/bench/authenticated", seconds=secs,
+            headers=auth,
+        )  # fmt: skip
+        issue = wrk(
+            "GET /cards/{id}/qrcode (dynamic)",
+            f"{base}/api/v1/cards/{card_id}/qrcode",
+            seconds=secs,
+            headers=auth,
+        )
     print("QR codes, one uvicorn worker (uvloop + httptools), PostgreSQL + Redis, wrk -t2 -c32")
     print(redis.row())
     print(verify.row(redis))

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pyotp
 
 from bench.cards import _admin
+from bench.harness import api_server, bench_database, free_port
 
 
 async def admin_headers(api: httpx.AsyncClient, env: dict[str, str]) -> dict[str, str]:
@@ -42,3 +45,14 @@ def mock_env(env: dict[str, str], base: str) -> dict[str, str]:
         "EHC_WECHAT_API_BASE": f"{base}/mock/wechat/",
         "EHC_BENCH_WITH_MOCK": "1",
     }
+
+
+@contextmanager
+def server_with_mock() -> Iterator[tuple[str, dict[str, str]]]:
+    """A private database, and the API (one worker) with its /mock: (base URL, EHC_* env)."""
+    with bench_database() as env:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = mock_env(env, base)
+        with api_server(env, port=port):
+            yield base, env
