@@ -111,7 +111,8 @@ async def test_demo_booking_checkin_call_and_a_hold_released_after_restart(tmp_p
 
             async def heard_everything() -> bool:
                 inbox = (await api.get("/api/v1/messages", headers=me)).json()["messages"]
-                events = {m["event"] for m in inbox if m["status"] != "pending"}
+                settled = ("delivered", "inbox_only")
+                events = {m["event"] for m in inbox if m["status"] in settled}
                 return {"booked", "checked_in", "called", "payment_received"} <= events
 
             deadline = asyncio.get_running_loop().time() + 20
