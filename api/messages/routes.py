@@ -128,7 +128,7 @@ async def pos_notice(request: Request, body: NoticeRequest) -> NoticeOut:
     terminal = await terminal_of(ctx, caller)
     hospital = await Hospital.get_or_none(code=terminal.institution_code)
     queued = await service.notify_patient(
-        caller, terminal.institution_code, body.patient_id, body.event, body.detail,
+        terminal.institution_code, body.patient_id, body.event, body.detail,
         hospital.name if hospital else terminal.institution_code,
     )  # fmt: skip
     return NoticeOut(queued=queued)

@@ -74,7 +74,7 @@ async def admin_messages(status: str | None, limit: int) -> list[OutboxMessage]:
 
 
 async def notify_patient(
-    caller: Caller, institution_code: str, patient_id: str, event: str, detail: str, hospital: str
+    institution_code: str, patient_id: str, event: str, detail: str, hospital: str
 ) -> int:
     """A hospital system's notice to one of its patients: to every user holding the card."""
     record = await PatientRecord.get_or_none(

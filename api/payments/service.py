@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qsl
 
+import xmltodict
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -167,10 +169,6 @@ async def on_notify(ctx: AppContext, method: str, body: bytes) -> None:
 
 def _notify_app(method: str, body: bytes) -> str:
     """The app a notify claims to be for (checked again after verification)."""
-    from urllib.parse import parse_qsl
-
-    import xmltodict
-
     try:
         if method == "wechat":
             return str(xmltodict.parse(body)["xml"]["appid"])
