@@ -1,5 +1,5 @@
 """The Alipay stand-in's mini-program template messages:
-``alipay.open.app.mini.templatemessage.send`` and ``GET /alipay/messages?to_user_id=``."""
+``alipay.open.app.mini.templatemessage.send`` and ``GET /alipay/messages?user_id=`` (API.md)."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ async def template_send(
 
 
 async def delivered(request: Request) -> Response:
-    """``GET /alipay/messages?to_user_id=``: what a user received."""
-    user = request.query_params.get("to_user_id")
+    """``GET /alipay/messages?user_id=``: what a user received."""
+    user = request.query_params.get("user_id")
     sent = [m for m in state(request).alipay_messages if user is None or m["to_user_id"] == user]
     return JSONResponse({"messages": sent})
 

@@ -1,9 +1,10 @@
 """The Alipay stand-in's trade methods (mini-program payment): ``alipay.trade.create``,
 ``.query``, ``.close``, ``.refund``, the buyer's confirmation and RSA2-signed form notifies.
 
-Amounts are yuan strings at this edge, as Alipay's are. ``POST /alipay/trades/{out_trade_no}/
-confirm`` ``{"duplicate"?, "wrong_amount"?}`` pays a trade; ``GET /alipay/notifies`` lists
-what was sent. Notifies are retried until the merchant answers ``success``.
+Amounts are yuan strings at this edge, as Alipay's are. ``POST /alipay/pay/confirm``
+``{"trade_no", "duplicate"?, "wrong_amount"?, "notify"?}`` pays a trade (API.md);
+``GET /alipay/notifies`` lists what was sent. Notifies are retried until the merchant
+answers ``success``.
 """
 
 from __future__ import annotations
@@ -120,9 +121,11 @@ async def trade_refund(request: Request, params: dict[str, str], biz: dict[str, 
 
 
 async def confirm(request: Request) -> Response:
-    """The buyer pays in the Alipay sheet: the trade succeeds and the merchant is notified."""
-    trade = _trades(request).get(request.path_params["out_trade_no"])
+    """``POST /alipay/pay/confirm`` ``{"trade_no"}``: the buyer pays in the Alipay sheet; the
+    trade succeeds and the merchant is notified."""
     body = await request.json() if await request.body() else {}
+    trade_no = body.get("trade_no")
+    trade = next((t for t in _trades(request).values() if t["trade_no"] == trade_no), None)
     if trade is None:
         return JSONResponse({"error": "no such trade"}, 404)
     if trade["status"] == "TRADE_CLOSED" and not trade["refunds"]:
@@ -178,6 +181,6 @@ METHODS = {
 }
 
 routes = [
-    Route("/alipay/trades/{out_trade_no}/confirm", confirm, methods=["POST"]),
+    Route("/alipay/pay/confirm", confirm, methods=["POST"]),
     Route("/alipay/notifies", notifies),
 ]

@@ -2,12 +2,12 @@
 real gateway; the user's confirmation in the pay sheet; signed notifies retried on WeChat's
 schedule until answered with SUCCESS.
 
-Routes (under /mock): ``POST /wechatpay/merchants`` ``{"mch_id", "api_key"}``;
-``POST /wechatpay/config`` ``{"retry_scale"}`` (shrink the retry schedule in tests);
-``/wechatpay/pay/unifiedorder``, ``/pay/orderquery``, ``/pay/closeorder``,
-``/secapi/pay/refund`` (the SDK's endpoints); ``POST /wechatpay/orders/{out_trade_no}/confirm``
-``{"openid", "duplicate"?, "wrong_amount"?, "notify"?}`` (the user pays);
-``GET /wechatpay/notifies``.
+Routes (under /mock, beside the WeChat stand-in, so the SDK's base URL is ``…/mock/wechat/``):
+``POST /wechat/pay/merchants`` ``{"mch_id", "api_key"}``; ``POST /wechat/pay/config``
+``{"retry_scale"}`` (shrink the retry schedule in tests); ``/wechat/pay/unifiedorder``,
+``/wechat/pay/orderquery``, ``/wechat/pay/closeorder``, ``/wechat/secapi/pay/refund`` (the SDK's
+endpoints); ``POST /wechat/pay/confirm`` ``{"prepay_id", "duplicate"?, "wrong_amount"?,
+"notify"?}`` (the user pays, API.md); ``GET /wechat/pay/notifies``.
 """
 
 from __future__ import annotations
@@ -61,14 +61,14 @@ def _wechatpay(request: Request) -> dict[str, Any]:
 
 
 async def register_merchant(request: Request) -> Response:
-    """``POST /wechatpay/merchants`` ``{"mch_id", "api_key"}``."""
+    """``POST /wechat/pay/merchants`` ``{"mch_id", "api_key"}``."""
     body = await request.json()
     _wechatpay(request)["merchants"][body["mch_id"]] = body["api_key"]
     return JSONResponse({"mch_id": body["mch_id"]}, 201)
 
 
 async def configure(request: Request) -> Response:
-    """``POST /wechatpay/config`` ``{"retry_scale": 0.01}``: a faster retry schedule."""
+    """``POST /wechat/pay/config`` ``{"retry_scale": 0.01}``: a faster retry schedule."""
     body = await request.json()
     _wechatpay(request)["retry_scale"] = float(body.get("retry_scale", 1.0))
     return JSONResponse({"retry_scale": _wechatpay(request)["retry_scale"]})
@@ -192,10 +192,12 @@ async def refund(request: Request) -> Response:
 
 
 async def confirm(request: Request) -> Response:
-    """The user confirms in the pay sheet: the order is paid and the merchant is notified."""
+    """``POST /wechat/pay/confirm`` ``{"prepay_id"}``: the user confirms in the pay sheet; the
+    order is paid and the merchant is notified."""
     wp = _wechatpay(request)
-    order = wp["orders"].get(request.path_params["out_trade_no"])
     body = await request.json() if await request.body() else {}
+    prepay_id = body.get("prepay_id")
+    order = next((o for o in wp["orders"].values() if o["prepay_id"] == prepay_id), None)
     if order is None:
         return JSONResponse({"error": "no such order"}, 404)
     if order["state"] == "CLOSED":
@@ -242,17 +244,17 @@ async def _deliver(wp: dict[str, Any], url: str, xml: str) -> None:
 
 
 async def notifies(request: Request) -> Response:
-    """``GET /wechatpay/notifies``: every notify sent, its attempts and whether it was taken."""
+    """``GET /wechat/pay/notifies``: every notify sent, its attempts and whether it was taken."""
     return JSONResponse({"notifies": _wechatpay(request)["notifies"]})
 
 
 routes = [
-    Route("/wechatpay/merchants", register_merchant, methods=["POST"]),
-    Route("/wechatpay/config", configure, methods=["POST"]),
-    Route("/wechatpay/pay/unifiedorder", unified_order, methods=["POST"]),
-    Route("/wechatpay/pay/orderquery", order_query, methods=["POST"]),
-    Route("/wechatpay/pay/closeorder", close_order, methods=["POST"]),
-    Route("/wechatpay/secapi/pay/refund", refund, methods=["POST"]),
-    Route("/wechatpay/orders/{out_trade_no}/confirm", confirm, methods=["POST"]),
-    Route("/wechatpay/notifies", notifies),
+    Route("/wechat/pay/merchants", register_merchant, methods=["POST"]),
+    Route("/wechat/pay/config", configure, methods=["POST"]),
+    Route("/wechat/pay/unifiedorder", unified_order, methods=["POST"]),
+    Route("/wechat/pay/orderquery", order_query, methods=["POST"]),
+    Route("/wechat/pay/closeorder", close_order, methods=["POST"]),
+    Route("/wechat/secapi/pay/refund", refund, methods=["POST"]),
+    Route("/wechat/pay/confirm", confirm, methods=["POST"]),
+    Route("/wechat/pay/notifies", notifies),
 ]

@@ -157,7 +157,7 @@ def live(backend_settings: Settings) -> Iterator[Live]:
         sweep_seconds=0.3,
         noshow_grace_seconds=0,
         reminder_leads=(6, 3),  # seconds, so that a test sees both reminders arrive
-        wechatpay_base=f"{base}/mock/wechatpay/",
+        wechatpay_base=f"{base}/mock/wechat/",
         wechatpay_mch_id=TEST_MCH_ID,
         wechatpay_api_key=TEST_MCH_KEY,
         run_worker=True,
@@ -256,10 +256,10 @@ async def merchant(live: Live) -> str:
     100 times faster than WeChat's."""
     async with httpx.AsyncClient(base_url=live.base_url) as client:
         made = await client.post(
-            "/mock/wechatpay/merchants", json={"mch_id": TEST_MCH_ID, "api_key": TEST_MCH_KEY}
+            "/mock/wechat/pay/merchants", json={"mch_id": TEST_MCH_ID, "api_key": TEST_MCH_KEY}
         )
         assert made.status_code == 201
-        await client.post("/mock/wechatpay/config", json={"retry_scale": 0.01})
+        await client.post("/mock/wechat/pay/config", json={"retry_scale": 0.01})
     return TEST_MCH_ID
 
 

@@ -126,7 +126,7 @@ async def book(ctx: AppContext, caller: Caller, card_id: str, slot_id: int) -> A
             )
             await schedule.fetch_related("doctor")
             appointment.slot, appointment.schedule = slot, schedule
-            await notice(ctx, appointment, "booking_held" if paid else "booked")
+            await notice(ctx, appointment, "booking_held" if paid else "booking_confirmed")
     except IntegrityError:
         raise DomainError(
             "DUPLICATE_BOOKING", "this card already has a booking for this schedule"
@@ -220,7 +220,7 @@ async def mark_paid(ctx: AppContext, appointment_id: str, payment_id: str) -> bo
         if moved:
             appointment = await load(appointment_id)
             assert appointment is not None
-            await notice(ctx, appointment, "booked")
+            await notice(ctx, appointment, "booking_confirmed")
     return bool(moved)
 
 

@@ -74,7 +74,7 @@ async def send_reminders(ctx: AppContext) -> int:
                 ).update(**{flag: True})
                 # A booking made inside the window was just told everything: no reminder.
                 if claimed and appointment.created_at <= appointment.slot.start - lead:
-                    await notice(ctx, appointment, "reminder", hours_before=seconds / 3600)
+                    await notice(ctx, appointment, "visit_reminder", hours_before=seconds / 3600)
                     sent += 1
     return sent
 

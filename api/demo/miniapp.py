@@ -8,7 +8,6 @@ credentials to a browser).
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import time
 from pathlib import Path
@@ -21,7 +20,9 @@ from starlette.staticfiles import StaticFiles
 import miniapp_mock
 from api.auth.schemas import TokenRequest
 from api.auth.service import issue_access_token
+from api.auth.signatures import hmac_signature
 from api.context import ctx_of
+from api.messages.templates import DEFAULTS, template_for
 
 PAGE_DIR = Path(miniapp_mock.__file__).parent / "static" / "miniapp"
 
@@ -33,8 +34,7 @@ async def config(request: Request) -> Response:
         return JSONResponse({"error": {"code": "NOT_READY", "message": "seeding"}}, 503)
     terminal = creds["terminal"]
     stamp, nonce = str(int(time.time())), secrets.token_hex(8)
-    message = f"{terminal['terminal_id']}\n{stamp}\n{nonce}".encode()
-    signature = hmac.new(terminal["terminal_secret"].encode(), message, "sm3").hexdigest()
+    signature = hmac_signature(terminal["terminal_secret"], terminal["terminal_id"], stamp, nonce)
     token = await issue_access_token(
         ctx_of(request),
         TokenRequest(
@@ -48,6 +48,10 @@ async def config(request: Request) -> Response:
             "hospital_code": creds["hospital_code"],
             "issuer": creds["issuer"],
             "terminal_token": token.access_token,
+            # the WeChat template ids the mini-program asks the user to accept
+            "wechat_templates": {
+                event: (await template_for(event, "wechat"))[1] for event in DEFAULTS
+            },
         }
     )
 

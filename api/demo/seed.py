@@ -126,7 +126,7 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
     await seed_hospital(ctx.settings, DEMO_HOSPITAL_CODE)
     await _mock(  # the stand-in WeChat Pay forgets its merchants at every start
         ctx,
-        "/wechatpay/merchants",
+        "/wechat/pay/merchants",
         {"mch_id": ctx.settings.wechatpay_mch_id, "api_key": ctx.settings.wechatpay_api_key},
     )
     # The demo admin gets a new password and TOTP secret at every start: they are printed

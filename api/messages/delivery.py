@@ -12,8 +12,6 @@ recorded and the message stays in the inbox only.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import secrets
 import time
@@ -30,6 +28,7 @@ from api.channels.alipay_platform import sub_code_of
 from api.channels.models import ChannelApp, ChannelIdentity
 from api.channels.wechat_platform import SubscriptionQuotaExhausted
 from api.context import AppContext
+from api.crypto.sm import hmac_sm3_hex, sm3_hex
 from api.errors import DomainError
 from api.messages import subscriptions
 from api.messages.models import OutboxMessage
@@ -65,7 +64,7 @@ def _wechat_data(title: str, text: str, payload: dict[str, Any]) -> dict[str, An
 
 async def _wechat(ctx: AppContext, app: ChannelApp, openid: str, message: OutboxMessage,
                   template_id: str, title: str, text: str) -> str:  # fmt: skip
-    if not await subscriptions.take(message.user_id, template_id):
+    if not await subscriptions.take(message.user_id, message.event):
         return "no_quota"
     try:
         await platforms.platform_for(ctx, app).send_subscribe_message(
@@ -74,7 +73,7 @@ async def _wechat(ctx: AppContext, app: ChannelApp, openid: str, message: Outbox
     except SubscriptionQuotaExhausted:
         return "no_quota"  # WeChat's count and ours disagreed: WeChat's wins
     except DomainError as exc:
-        await subscriptions.give_back(message.user_id, template_id)
+        await subscriptions.give_back(message.user_id, message.event)
         raise Transient(exc.code) from exc
     return "sent"
 
@@ -103,14 +102,13 @@ async def _alipay(ctx: AppContext, app: ChannelApp, user_id: str, message: Outbo
 def webhook_headers(client_id: str, secret: str, body: bytes) -> dict[str, str]:
     """The signature partners check: HMAC-SM3 over id, time, nonce and the body's SM3."""
     stamp, nonce = str(int(time.time())), secrets.token_hex(8)
-    digest = hashlib.new("sm3", body).hexdigest()
-    text = f"{client_id}\n{stamp}\n{nonce}\n{digest}".encode()
+    text = f"{client_id}\n{stamp}\n{nonce}\n{sm3_hex(body)}".encode()
     return {
         "Content-Type": "application/json",
         "X-EHC-Client": client_id,
         "X-EHC-Timestamp": stamp,
         "X-EHC-Nonce": nonce,
-        "X-EHC-Signature": hmac.new(secret.encode(), text, "sm3").hexdigest(),
+        "X-EHC-Signature": hmac_sm3_hex(secret.encode(), text),
     }
 
 

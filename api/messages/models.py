@@ -57,7 +57,7 @@ class Subscription(Model):
 
     id = fields.BigIntField(primary_key=True)
     user_id = fields.CharField(max_length=40)
-    template_id = fields.CharField(max_length=64)
+    template_id = fields.CharField(max_length=64)  # the template (event) name of API.md
     remaining = fields.IntField(default=0)
 
     class Meta:

@@ -77,7 +77,7 @@ async def read_message(request: Request) -> MessageOut:
 async def subscribe(request: Request, body: SubscriptionRequest) -> SubscriptionOut:
     """Record the one-time subscribe grants the user just accepted (wx.requestSubscribeMessage):
     one grant, one message of that template."""
-    return SubscriptionOut(remaining=await service.subscribe(caller_of(request), body.template_ids))
+    return SubscriptionOut(remaining=await service.subscribe(caller_of(request), body.templates))
 
 
 async def list_templates(request: Request) -> TemplateList:

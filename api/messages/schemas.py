@@ -26,7 +26,9 @@ class MessageList(Out):
 
 
 class SubscriptionRequest(Body):
-    template_ids: list[str] = Field(min_length=1, max_length=20)
+    templates: list[str] = Field(
+        min_length=1, max_length=20, description="template (event) names, e.g. booking_confirmed"
+    )
 
 
 class SubscriptionOut(Out):

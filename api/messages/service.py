@@ -35,9 +35,13 @@ async def mark_read(caller: Caller, message_id: int) -> OutboxMessage:
     return message
 
 
-async def subscribe(caller: Caller, template_ids: list[str]) -> dict[str, int]:
-    """Record the one-time grants the user just gave in the mini-program."""
-    return await subscriptions.grant(caller.id, template_ids)
+async def subscribe(caller: Caller, templates: list[str]) -> dict[str, int]:
+    """Record the one-time grants the user just gave in the mini-program (template names are
+    the event names of API.md)."""
+    unknown = sorted(set(templates) - set(DEFAULTS))
+    if unknown:
+        raise DomainError("VALIDATION_ERROR", f"unknown templates: {', '.join(unknown)}")
+    return await subscriptions.grant(caller.id, templates)
 
 
 async def templates() -> list[tuple[str, str, str, str, str, bool]]:

@@ -9,9 +9,9 @@ from tortoise.expressions import F
 from api.messages.models import Subscription
 
 
-async def grant(user_id: str, template_ids: list[str]) -> dict[str, int]:
-    """Add one grant per template id; returns what the user now has left per template."""
-    for template_id in template_ids:
+async def grant(user_id: str, templates: list[str]) -> dict[str, int]:
+    """Add one grant per template name; returns what the user now has left per template."""
+    for template_id in templates:
         updated = await Subscription.filter(user_id=user_id, template_id=template_id).update(
             remaining=F("remaining") + 1
         )
@@ -22,7 +22,7 @@ async def grant(user_id: str, template_ids: list[str]) -> dict[str, int]:
                 await Subscription.filter(user_id=user_id, template_id=template_id).update(
                     remaining=F("remaining") + 1
                 )
-    rows = await Subscription.filter(user_id=user_id, template_id__in=template_ids)
+    rows = await Subscription.filter(user_id=user_id, template_id__in=templates)
     return {row.template_id: row.remaining for row in rows}
 
 

@@ -29,12 +29,16 @@ DEFAULTS: dict[str, Template] = {
     "booking_held": Template(
         "预约待支付", "{department} {doctor} {start_text}，请在 {pay_before_text} 前支付。"
     ),
-    "booked": Template("预约成功", "{hospital} {department} {doctor}，{start_text}，{room}。"),
+    "booking_confirmed": Template(
+        "预约成功", "{hospital} {department} {doctor}，{start_text}，{room}。"
+    ),
     "payment_received": Template("支付成功", "已收到挂号费 {amount_text}。"),
     "refund_made": Template("退款成功", "{amount_text} 已原路退回。"),
     "cancelled": Template("预约已取消", "{department} {doctor} {start_text} 的预约已取消。"),
     "hold_expired": Template("预约已释放", "未在时限内支付，{start_text} 的预约已释放。"),
-    "reminder": Template("就诊提醒", "您预约了 {start_text} {department} {doctor}，请按时就诊。"),
+    "visit_reminder": Template(
+        "就诊提醒", "您预约了 {start_text} {department} {doctor}，请按时就诊。"
+    ),
     "checked_in": Template("签到成功", "排队号 {queue_number}，请在 {room} 附近候诊。"),
     "called": Template("请就诊", "请 {queue_number} 号到 {room} 就诊。", urgent=True),
     "missed": Template("爽约记录", "您未按时就诊（{start_text}），多次爽约将暂停预约。"),

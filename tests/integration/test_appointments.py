@@ -212,7 +212,7 @@ async def test_checkin_queue_and_calling(
     # the resident heard of each step
     inbox = await api.get("/api/v1/messages", headers=bearer(first["token"]))
     events = [m["event"] for m in inbox.json()["messages"]]
-    assert events[:3] == ["called", "checked_in", "booked"]
+    assert events[:3] == ["called", "checked_in", "booking_confirmed"]
     assert inbox.json()["messages"][0]["payload"]["room"] == "101"
 
 
@@ -299,7 +299,7 @@ async def test_reminders_arrive_before_the_visit(api, admin_headers, hospital, h
     deadline = asyncio.get_running_loop().time() + 12
     while True:
         inbox = (await api.get("/api/v1/messages", headers=bearer(holder["token"]))).json()
-        reminders = [m for m in inbox["messages"] if m["event"] == "reminder"]
+        reminders = [m for m in inbox["messages"] if m["event"] == "visit_reminder"]
         if len(reminders) == 2:
             break
         assert asyncio.get_running_loop().time() < deadline, inbox

@@ -12,14 +12,16 @@ from datetime import timedelta
 import httpx
 
 from tests.integration.test_commands import CLEAN_ENV, read_credentials
+from tests.integration.test_messages import wechat_template
 from tests.support.counter import qr_payload, terminal_headers
 from tests.support.hospital import local_now
 from tests.support.partner import bearer
+from tests.support.paying import confirm_payment
 from tests.support.people import make_person
 from tests.support.processes import ehc_process, free_port
 from tests.support.resident import collect, register_person, wechat_session
 
-GRANTS = ["TPL_BOOKED", "TPL_PAYMENT_RECEIVED", "TPL_CHECKED_IN", "TPL_CALLED"]
+GRANTS = ["booking_confirmed", "payment_received", "checked_in", "called"]
 ENV = {**CLEAN_ENV, "EHC_PAY_SECONDS": "2", "EHC_SWEEP_SECONDS": "3600"}
 
 
@@ -47,11 +49,12 @@ async def test_demo_booking_checkin_call_and_a_hold_released_after_restart(tmp_p
                 "openid"
             ]
             await api.post(
-                "/mock/wechat/subscriptions", json={"openid": openid, "template_ids": GRANTS}
+                "/mock/wechat/subscriptions",
+                json={"openid": openid, "template_ids": [wechat_template(e) for e in GRANTS]},
             )
             await api.post(
                 "/api/v1/messages/subscriptions",
-                json={"template_ids": GRANTS},
+                json={"templates": GRANTS},
                 headers=bearer(session["token"]),
             )
             person = make_person(random.Random(secrets.randbits(64)))
@@ -107,13 +110,13 @@ async def test_demo_booking_checkin_call_and_a_hold_released_after_restart(tmp_p
                 headers=me,
             )
             assert paying.status_code == 201, paying.text
-            await api.post(f"/mock/wechatpay/orders/{paying.json()['payment_id']}/confirm")
+            await confirm_payment(api, "wechat", paying.json()["params"])
 
             async def heard_everything() -> bool:
                 inbox = (await api.get("/api/v1/messages", headers=me)).json()["messages"]
                 settled = ("delivered", "inbox_only")
                 events = {m["event"] for m in inbox if m["status"] in settled}
-                return {"booked", "checked_in", "called", "payment_received"} <= events
+                return set(GRANTS) <= events
 
             deadline = asyncio.get_running_loop().time() + 20
             while not await heard_everything():
@@ -121,8 +124,8 @@ async def test_demo_booking_checkin_call_and_a_hold_released_after_restart(tmp_p
                 await asyncio.sleep(0.2)
             wechat = await api.get("/mock/wechat/messages", params={"openid": openid})
             received = sorted(m["template_id"] for m in wechat.json()["messages"])
-            # one grant each: the second "booked" notice stays in the inbox only
-            assert received == sorted(GRANTS)
+            # one grant each: the second confirmation stays in the inbox only
+            assert received == sorted(wechat_template(e) for e in GRANTS)
     await asyncio.sleep(2.5)  # the 2-second hold lapses while the demo is down
     with ehc_process(["demo", "--port", port], ENV, cwd=tmp_path) as base:
         async with httpx.AsyncClient(base_url=base, timeout=30) as api:

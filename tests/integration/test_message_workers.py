@@ -15,11 +15,11 @@ import pytest
 
 from tests.conftest import PG_ADMIN_URL, _pg
 from tests.integration.test_commands import CLEAN_ENV, read_credentials
-from tests.integration.test_messages import wechat_resident
+from tests.integration.test_messages import wechat_resident, wechat_template
 from tests.support.processes import ehc_process, free_port
 
 pytestmark = pytest.mark.postgres_only
-TEMPLATE = "TPL_CARD_COLLECTED"
+TEMPLATE = "card_collected"
 PEOPLE = 40
 
 
@@ -34,7 +34,7 @@ def start_worker(env: dict[str, str], log) -> subprocess.Popen:  # noqa: ANN001
 
 async def sent_pages(api: httpx.AsyncClient) -> list[str]:
     messages = (await api.get("/mock/wechat/messages")).json()["messages"]
-    return [m["page"] for m in messages if m["template_id"] == TEMPLATE]
+    return [m["page"] for m in messages if m["template_id"] == wechat_template(TEMPLATE)]
 
 
 async def test_workers_stopped_mid_batch_lose_and_double_nothing(live, tmp_path) -> None:

@@ -23,6 +23,11 @@ from tests.support.resident import (
 )
 
 
+def wechat_template(event: str) -> str:
+    """The WeChat template id the card centre registered for an event (its default)."""
+    return "TPL_" + event.upper()
+
+
 async def eventually(check, within: float = 15) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while not await check():
@@ -39,10 +44,11 @@ async def wechat_resident(api, app_id: str, grants: list[str]) -> dict:
     ).json()
     if grants:
         await api.post(
-            "/mock/wechat/subscriptions", json={"openid": login["openid"], "template_ids": grants}
+            "/mock/wechat/subscriptions",
+            json={"openid": login["openid"], "template_ids": [wechat_template(g) for g in grants]},
         )
         granted = await api.post(
-            "/api/v1/messages/subscriptions", json={"template_ids": grants},
+            "/api/v1/messages/subscriptions", json={"templates": grants},
             headers=bearer(session["token"]),
         )  # fmt: skip
         assert granted.status_code == 201 and granted.json()["remaining"] == dict.fromkeys(
@@ -74,7 +80,7 @@ async def hospital(live, admin_headers, terminal) -> str:
 async def test_wechat_sends_what_was_granted_and_the_inbox_keeps_everything(
     api, admin_headers, hospital, channel_apps
 ) -> None:
-    me = await wechat_resident(api, channel_apps["wechat"]["app_id"], ["TPL_BOOKED"])
+    me = await wechat_resident(api, channel_apps["wechat"]["app_id"], ["booking_confirmed"])
     _, slot_id = await one_slot(api, admin_headers, hospital)
     made = await api.post(
         "/api/v1/appointments", json={"card_id": me["card"]["card_id"], "slot_id": slot_id},
@@ -83,18 +89,18 @@ async def test_wechat_sends_what_was_granted_and_the_inbox_keeps_everything(
     assert made.status_code == 201
 
     async def both() -> bool:
-        return bool(await delivered(api, me["token"], "booked")) and bool(
+        return bool(await delivered(api, me["token"], "booking_confirmed")) and bool(
             await delivered(api, me["token"], "card_collected")
         )
 
     await eventually(both)
-    booked = await delivered(api, me["token"], "booked")
+    booked = await delivered(api, me["token"], "booking_confirmed")
     assert booked["delivery"] == {"wechat": "sent"} and booked["status"] == "delivered"
     collected = await delivered(api, me["token"], "card_collected")
     assert collected["delivery"] == {"wechat": "no_quota"} and collected["status"] == "inbox_only"
     got = (await api.get("/mock/wechat/messages", params={"openid": me["openid"]})).json()
     (message,) = got["messages"]
-    assert message["template_id"] == "TPL_BOOKED"
+    assert message["template_id"] == wechat_template("booking_confirmed")
     assert message["page"].endswith(f"id={booked['message_id']}")
     assert message["data"]["thing1"]["value"] == "预约成功"
 
@@ -145,7 +151,7 @@ async def test_alipay_users_get_template_messages(
     message = await delivered(api, session["token"], "card_collected")
     assert message["delivery"] == {"alipay": "sent"}
     alipay_user = (await api.post(f"/mock/alipay/users/{user}/auth_code")).json()["user_id"]
-    got = (await api.get("/mock/alipay/messages", params={"to_user_id": alipay_user})).json()
+    got = (await api.get("/mock/alipay/messages", params={"user_id": alipay_user})).json()
     assert got["messages"][0]["data"]["keyword1"]["value"] == "领卡成功"
 
 
@@ -230,9 +236,13 @@ async def test_hospital_systems_tell_patients_results_are_ready(
 async def test_admins_reword_templates(api, live, admin_headers) -> None:
     listed = (await api.get("/api/v1/admin/message-templates", headers=admin_headers)).json()
     (booked,) = [
-        t for t in listed["templates"] if t["event"] == "booked" and t["channel"] == "wechat"
+        t
+        for t in listed["templates"]
+        if t["event"] == "booking_confirmed" and t["channel"] == "wechat"
     ]
-    assert booked["title"] == "预约成功" and booked["template_id"] == "TPL_BOOKED"
+    assert booked["title"] == "预约成功" and booked["template_id"] == wechat_template(
+        "booking_confirmed"
+    )
     changed = await api.put(
         "/api/v1/admin/message-templates/card_collected/inhouse",
         json={"template_id": "-", "title": "欢迎", "text": "{relation}卡已领取"},

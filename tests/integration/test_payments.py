@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.hospital import ensure_hospital, one_slot
 from tests.support.partner import bearer
+from tests.support.paying import confirm_payment
 from tests.support.people import make_person
 from tests.support.processes import ehc_process, free_port
 from tests.support.resident import alipay_session, collect, new_holder, register_person
@@ -69,9 +70,7 @@ async def test_wechat_pay_books_once_despite_duplicate_notifies(
     assert started["amount"] == FEE and started["status"] == "created"
     assert params["package"].startswith("prepay_id=") and params["signType"] == "MD5"
     assert params["appId"] == channel_apps["wechat"]["app_id"] and len(params["paySign"]) == 32
-    confirmed = await api.post(
-        f"/mock/wechatpay/orders/{params['out_trade_no']}/confirm", json={"duplicate": True}
-    )
+    confirmed = await confirm_payment(api, "wechat", params, duplicate=True)
     assert confirmed.status_code == 200
 
     async def booked() -> bool:
@@ -81,16 +80,16 @@ async def test_wechat_pay_books_once_despite_duplicate_notifies(
     await eventually(booked)
     payment = await status_of(api, holder, "payments", started["payment_id"])
     assert payment["status"] == "paid" and payment["refunded"] == 0
-    notifies = (await api.get("/mock/wechatpay/notifies")).json()["notifies"]
+    notifies = (await api.get("/mock/wechat/pay/notifies")).json()["notifies"]
     mine = [n for n in notifies if n["url"].endswith("/notify/wechat")][-2:]
     await eventually(lambda: _answered(api, 2))
     inbox = (await api.get("/api/v1/messages", headers=bearer(holder["token"]))).json()
-    assert [m["event"] for m in inbox["messages"]].count("booked") == 1
+    assert [m["event"] for m in inbox["messages"]].count("booking_confirmed") == 1
     assert len(mine) == 2
 
 
 async def _answered(api, n: int) -> bool:
-    notifies = (await api.get("/mock/wechatpay/notifies")).json()["notifies"]
+    notifies = (await api.get("/mock/wechat/pay/notifies")).json()["notifies"]
     return sum(1 for x in notifies[-n:] if x["answered"]) == n
 
 
@@ -100,9 +99,7 @@ async def test_a_notify_with_a_wrong_amount_is_checked_with_the_platform(
     holder = await new_holder(api, channel_apps["wechat"]["app_id"])
     booking = await held_booking(api, admin_headers, clinic, holder)
     started = await pay(api, holder, booking["appointment_id"], "wechat")
-    await api.post(
-        f"/mock/wechatpay/orders/{started['payment_id']}/confirm", json={"wrong_amount": True}
-    )
+    await confirm_payment(api, "wechat", started["params"], wrong_amount=True)
 
     async def paid() -> bool:
         return (await status_of(api, holder, "payments", started["payment_id"]))["status"] == "paid"
@@ -137,7 +134,7 @@ async def test_alipay_pays_and_cancelling_refunds_to_alipay(
     booking = await held_booking(api, admin_headers, clinic, holder)
     started = await pay(api, holder, booking["appointment_id"], "alipay")
     assert set(started["params"]) >= {"trade_no"}
-    await api.post(f"/mock/alipay/trades/{started['payment_id']}/confirm", json={})
+    await confirm_payment(api, "alipay", started["params"])
 
     async def booked() -> bool:
         seen = await status_of(api, holder, "appointments", booking["appointment_id"])
@@ -160,7 +157,7 @@ async def test_admin_partial_refunds_add_up(api, admin_headers, clinic, channel_
     holder = await new_holder(api, channel_apps["wechat"]["app_id"])
     booking = await held_booking(api, admin_headers, clinic, holder)
     started = await pay(api, holder, booking["appointment_id"], "wechat")
-    await api.post(f"/mock/wechatpay/orders/{started['payment_id']}/confirm", json={})
+    await confirm_payment(api, "wechat", started["params"])
 
     async def paid() -> bool:
         return (await status_of(api, holder, "payments", started["payment_id"]))["status"] == "paid"
@@ -217,9 +214,7 @@ async def test_money_for_an_expired_hold_goes_back(
             booking = await held_booking(short, admin_headers, clinic, holder)
             started = await pay(short, holder, booking["appointment_id"], "wechat")
         # the resident pays, but the notify is lost; the hold lapses meanwhile
-        await api.post(
-            f"/mock/wechatpay/orders/{started['payment_id']}/confirm", json={"notify": False}
-        )
+        await confirm_payment(api, "wechat", started["params"], notify=False)
 
         async def refunded() -> bool:
             payment = await status_of(api, holder, "payments", started["payment_id"])

@@ -23,12 +23,12 @@ const ERRORS = {
 };
 const STATUS = { pending_payment: "待支付", booked: "已预约", checked_in: "已签到",
   called: "已叫号", completed: "已就诊", cancelled: "已取消", expired: "已过期", missed: "爽约" };
-const EVENTS = { booking_held: "预约待支付", booked: "预约成功", cancelled: "预约已取消",
+const EVENTS = { booking_held: "预约待支付", booking_confirmed: "预约成功", cancelled: "预约已取消",
   hold_expired: "未支付，预约已释放", checked_in: "签到成功", called: "请到诊室就诊",
-  reminder: "就诊提醒", missed: "爽约记录", schedule_stopped: "医生停诊通知" };
+  visit_reminder: "就诊提醒", missed: "爽约记录", schedule_stopped: "医生停诊通知" };
 
 const $ = (id) => document.getElementById(id);
-const SUBSCRIBE = ["TPL_BOOKED", "TPL_PAYMENT_RECEIVED", "TPL_CHECKED_IN", "TPL_CALLED"];
+const SUBSCRIBE = ["booking_confirmed", "payment_received", "checked_in", "called"];
 
 async function call(method, path, body, token = S.token) {
   const headers = { "Content-Type": "application/json" };
@@ -85,8 +85,9 @@ async function login() {
     const { code, openid } = await call("POST", `/mock/wechat/users/${encodeURIComponent(user)}/code`, { appid: appId }, null);
     session = await call("POST", `/api/v1/channels/${appId}/sessions`, { code }, null);
     // wx.requestSubscribeMessage: the user allows these notices once each (one grant, one send)
-    await call("POST", "/mock/wechat/subscriptions", { openid, template_ids: SUBSCRIBE }, null);
-    await call("POST", "/api/v1/messages/subscriptions", { template_ids: SUBSCRIBE }, session.token);
+    const templateIds = SUBSCRIBE.map((name) => S.cfg.wechat_templates[name]);
+    await call("POST", "/mock/wechat/subscriptions", { openid, template_ids: templateIds }, null);
+    await call("POST", "/api/v1/messages/subscriptions", { templates: SUBSCRIBE }, session.token);
   } else {
     const appId = S.cfg.alipay_app_id;
     const { auth_code } = await call("POST", `/mock/alipay/users/${encodeURIComponent(user)}/auth_code`, null, null);
@@ -271,10 +272,12 @@ async function startPay() {
 
 async function confirmPay() {
   const p = S.payment;
-  const path = S.platform === "wechat"
-    ? `/mock/wechatpay/orders/${p.params.out_trade_no}/confirm`
-    : `/mock/alipay/trades/${p.params.out_trade_no}/confirm`;
-  await call("POST", path, {}, null);
+  if (S.platform === "wechat") {
+    const prepayId = p.params.package.replace("prepay_id=", "");
+    await call("POST", "/mock/wechat/pay/confirm", { prepay_id: prepayId }, null);
+  } else {
+    await call("POST", "/mock/alipay/pay/confirm", { trade_no: p.params.trade_no }, null);
+  }
   $("paysheet").hidden = true;
   for (let i = 0; i < 50; i++) {
     const a = await call("GET", `/api/v1/appointments/${S.hold.appointment_id}`);
