@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
@@ -13,10 +13,13 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def now() -> datetime:
+    """The current instant, zone-aware (UTC): what every stored instant is compared with."""
+    return datetime.now(UTC)
+
+
 def local(dt: datetime, tz: str = "Asia/Shanghai") -> datetime:
     """``dt`` converted to ``tz`` (naive values are taken as UTC, as the ORM stores them)."""
     if dt.tzinfo is None:
-        from datetime import UTC
-
         dt = dt.replace(tzinfo=UTC)
     return dt.astimezone(zone(tz))

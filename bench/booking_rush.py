@@ -15,15 +15,14 @@ import random
 import secrets
 import sys
 import tempfile
-from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import asyncpg
 import httpx
 
 from bench.harness import ROOT, wrk
 from bench.setup import admin_headers, server_with_mock, wechat_app
+from tests.support.hospital import ensure_hospital, one_slot
 from tests.support.people import make_person
 from tests.support.resident import collect, register_person, wechat_session
 
@@ -31,29 +30,9 @@ HOSPITAL = "H0001"
 
 
 async def _slot(api: httpx.AsyncClient, admin: dict[str, str], places: int) -> int:
-    await api.post(
-        "/api/v1/admin/hospitals", json={"code": HOSPITAL, "name": "压测医院"}, headers=admin
-    )
-    dept = await api.post(
-        f"/api/v1/admin/hospitals/{HOSPITAL}/departments", json={"code": "NK", "name": "内科"},
-        headers=admin,
-    )  # fmt: skip
-    doctor = await api.post(
-        f"/api/v1/admin/departments/{dept.json()['department_id']}/doctors",
-        json={"code": "D1", "name": "王医生", "title": "主任医师"}, headers=admin,
-    )  # fmt: skip
-    start = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0) + timedelta(days=1)
-    schedule = await api.post(
-        "/api/v1/admin/schedules",
-        json={
-            "doctor_id": doctor.json()["doctor_id"], "date": start.date().isoformat(),
-            "period": "morning", "fee": 0,
-            "slots": [{"start": start.isoformat(), "capacity": places,
-                       "end": (start + timedelta(minutes=30)).isoformat()}],
-        },
-        headers=admin,
-    )  # fmt: skip
-    return schedule.json()["slots"][0]["slot_id"]
+    await ensure_hospital(api, admin, HOSPITAL)
+    _, slot_id = await one_slot(api, admin, HOSPITAL, capacity=places)
+    return slot_id
 
 
 async def _residents(api: httpx.AsyncClient, app_id: str, n: int) -> list[tuple[str, str]]:

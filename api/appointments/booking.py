@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
@@ -23,6 +23,7 @@ from api.context import AppContext
 from api.errors import DomainError, not_found
 from api.kv import key
 from api.terminals.verification import refuse_unusable
+from api.timefmt import now
 from api.web.caller import Caller
 
 # What every appointment view needs. prefetch, not select: Tortoise's select_related mixes up
@@ -31,11 +32,6 @@ RELATED = ("slot", "schedule__doctor", "schedule__department__hospital")
 SOLD_OUT_TTL = 5  # seconds Redis refuses a slot early after the database said it is full
 SOLD_OUT_MEMO = 0.5  # seconds a worker remembers that Redis said so
 REFUND_HOOK = "booking_refund"  # set by payments: async (ctx, appointment, reason) -> None
-
-
-def now() -> datetime:
-    """The current instant (UTC, zone-aware)."""
-    return datetime.now(UTC)
 
 
 def _sold_out_key(slot_id: int) -> str:
@@ -203,7 +199,7 @@ async def cancel(ctx: AppContext, caller: Caller, appointment_id: str) -> Appoin
         await notice(ctx, appointment, "cancelled")
     await ctx.kv.delete(_sold_out_key(appointment.slot_id))  # type: ignore[attr-defined]
     await _refund(ctx, appointment, "cancelled by the resident")
-    await appointment.refresh_from_db()
+    appointment.status = "cancelled"
     return appointment
 
 

@@ -4,7 +4,7 @@ writes, public reads)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -13,6 +13,7 @@ from api.appointments import policy
 from api.appointments.models import PERIODS, Department, Doctor, Hospital, Schedule, Slot
 from api.errors import DomainError, not_found
 from api.settings import Settings
+from api.timefmt import zone
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,22 @@ class SlotSpec:
     start: datetime
     end: datetime
     capacity: int
+
+
+def cut_slots(
+    visit: date, start: time, end: time, minutes: int, capacity: int, tz: str
+) -> list[SlotSpec]:
+    """The whole ``minutes``-long slots between two local times of a day (nothing if none fit)."""
+    if minutes <= 0:
+        raise ValueError("slot_minutes must be positive")
+    at = datetime.combine(visit, start, tzinfo=zone(tz))
+    stop = datetime.combine(visit, end, tzinfo=zone(tz))
+    step = timedelta(minutes=minutes)
+    slots = []
+    while at + step <= stop:
+        slots.append(SlotSpec(at, at + step, capacity))
+        at += step
+    return slots
 
 
 async def upsert_hospital(

@@ -14,7 +14,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,6 @@ from api.appointments.catalog import SlotSpec
 from api.appointments.models import Hospital
 from api.errors import DomainError
 from api.settings import Settings
-from api.timefmt import zone
 
 REQUIRED = (
     "hospital_code", "department_code", "department_name", "doctor_code", "doctor_name",
@@ -52,18 +51,14 @@ def read_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _slots(row: dict[str, Any], visit: date, tz: str) -> list[SlotSpec]:
-    start = time.fromisoformat(str(row["start"]))
-    end = time.fromisoformat(str(row["end"]))
-    step = timedelta(minutes=int(row["slot_minutes"]))
-    capacity = int(row["capacity"])
-    if step <= timedelta(0):
-        raise ValueError("slot_minutes must be positive")
-    at = datetime.combine(visit, start, tzinfo=zone(tz))
-    stop = datetime.combine(visit, end, tzinfo=zone(tz))
-    slots = []
-    while at + step <= stop:
-        slots.append(SlotSpec(at, at + step, capacity))
-        at += step
+    slots = catalog.cut_slots(
+        visit,
+        time.fromisoformat(str(row["start"])),
+        time.fromisoformat(str(row["end"])),
+        int(row["slot_minutes"]),
+        int(row["capacity"]),
+        tz,
+    )
     if not slots:
         raise ValueError("start–end holds no whole slot")
     return slots

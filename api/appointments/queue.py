@@ -6,12 +6,13 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from api.appointments import policy
-from api.appointments.booking import load, now
+from api.appointments.booking import load
 from api.appointments.models import Appointment, Schedule
 from api.appointments.notices import notice
 from api.context import AppContext
 from api.errors import DomainError, not_found
 from api.terminals import service as terminals
+from api.timefmt import now
 from api.web.caller import Caller
 
 

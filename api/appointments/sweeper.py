@@ -14,10 +14,11 @@ from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
-from api.appointments.booking import RELATED, expire_hold, now
+from api.appointments.booking import RELATED, expire_hold
 from api.appointments.models import Appointment
 from api.appointments.notices import notice
 from api.context import AppContext
+from api.timefmt import now
 
 log = logging.getLogger("ehc.sweeper")
 BATCH = 500

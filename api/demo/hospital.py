@@ -6,10 +6,9 @@ Run again at every demo start: days that are missing are added, nothing is dupli
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from api.appointments import catalog
-from api.appointments.catalog import SlotSpec
 from api.appointments.models import Schedule
 from api.settings import Settings
 from api.timefmt import zone
@@ -27,17 +26,6 @@ DEPARTMENTS = (
 PERIODS = (("morning", time(8, 0), time(12, 0)), ("afternoon", time(13, 30), time(17, 30)))
 
 
-def _slots(day: date, start: time, end: time, tz: str) -> list[SlotSpec]:
-    at = datetime.combine(day, start, tzinfo=zone(tz))
-    stop = datetime.combine(day, end, tzinfo=zone(tz))
-    step = timedelta(minutes=SLOT_MINUTES)
-    out = []
-    while at + step <= stop:
-        out.append(SlotSpec(at, at + step, SLOT_CAPACITY))
-        at += step
-    return out
-
-
 async def seed_hospital(settings: Settings, code: str) -> None:
     """The demo hospital and a week of schedules from today (hospital time)."""
     hospital = await catalog.upsert_hospital(
@@ -53,7 +41,9 @@ async def seed_hospital(settings: Settings, code: str) -> None:
                 for period, start, end in PERIODS:
                     if await Schedule.exists(doctor=doctor, date=day, period=period):
                         continue
+                    slots = catalog.cut_slots(
+                        day, start, end, SLOT_MINUTES, SLOT_CAPACITY, hospital.timezone
+                    )
                     await catalog.create_schedule(
-                        settings, doctor.id, day, period, fee, room,
-                        _slots(day, start, end, hospital.timezone),
-                    )  # fmt: skip
+                        settings, doctor.id, day, period, fee, room, slots
+                    )

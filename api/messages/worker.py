@@ -17,21 +17,18 @@ import logging
 import os
 import secrets
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
 from api.context import AppContext
 from api.messages.delivery import Transient, deliver
 from api.messages.models import OutboxMessage
+from api.timefmt import now
 
 log = logging.getLogger("ehc.worker")
 LEASE = timedelta(seconds=60)
 BATCH = 20
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Worker:

@@ -47,7 +47,6 @@ async def start_payment(request: Request, body: PaymentRequest) -> PaymentStarte
     """Pay a held booking by WeChat Pay or Alipay: returns what the mini-program needs."""
     ctx = ctx_of(request)
     payment, params = await service.start(ctx, caller_of(request), body.appointment_id, body.method)
-    await payment.refresh_from_db()
     return PaymentStarted(**payment_out(ctx.settings.timezone, payment).model_dump(), params=params)
 
 

@@ -34,14 +34,11 @@ from api.payments.gateways import (
     refund_number,
 )
 from api.payments.models import Payment, Refund
+from api.timefmt import now
 from api.web.caller import Caller, Origin
 
 log = logging.getLogger("ehc.payments")
 NOTIFY_PATH = "/api/v1/payments/notify/"
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 async def gateway_for(ctx: AppContext, method: str, app_id: str) -> Gateway:
@@ -221,7 +218,7 @@ async def refund(ctx: AppContext, payment: Payment, amount: int, reason: str) ->
             payment.user_id,
             {"amount": amount, "method": payment.method, "reason": reason},
         )
-    await record.refresh_from_db()
+    record.status, record.platform_refund_no = "succeeded", platform_no
     return record
 
 
@@ -240,12 +237,14 @@ async def sweep(ctx: AppContext) -> int:
     the hold); an order paid meanwhile is confirmed instead (and refunded if too late)."""
     stale_before = now() - timedelta(seconds=ctx.settings.pay_seconds + 60)
     open_orders = await Payment.filter(status="created").limit(200)
+    waiting = set(
+        await Appointment.filter(
+            appointment_id__in=[p.appointment_id for p in open_orders], status="pending_payment"
+        ).values_list("appointment_id", flat=True)
+    )
     closed = 0
     for payment in open_orders:
-        waiting = await Appointment.exists(
-            appointment_id=payment.appointment_id, status="pending_payment"
-        )
-        if waiting and payment.created_at > stale_before:
+        if payment.appointment_id in waiting and payment.created_at > stale_before:
             continue
         gateway = await gateway_for(ctx, payment.method, payment.app_id)
         try:

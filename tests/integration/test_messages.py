@@ -4,7 +4,6 @@ in-house apps, SMS for urgent ones nobody else could carry; always the inbox."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 import secrets
 
@@ -21,18 +20,12 @@ from tests.support.resident import (
     inhouse_session,
     register_person,
 )
+from tests.support.waiting import eventually
 
 
 def wechat_template(event: str) -> str:
     """The WeChat template id the card centre registered for an event (its default)."""
     return "TPL_" + event.upper()
-
-
-async def eventually(check, within: float = 15) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "never happened"
-        await asyncio.sleep(0.1)
 
 
 async def wechat_resident(api, app_id: str, grants: list[str]) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 import secrets
 
@@ -14,6 +13,7 @@ from tests.support.paying import confirm_payment
 from tests.support.people import make_person
 from tests.support.processes import ehc_process, free_port
 from tests.support.resident import alipay_session, collect, new_holder, register_person
+from tests.support.waiting import eventually
 
 FEE = 1500
 
@@ -46,13 +46,6 @@ async def pay(api, holder, appointment_id: str, method: str) -> dict:
     )
     assert started.status_code == 201, started.text
     return started.json()
-
-
-async def eventually(check, within: float = 10) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    while not await check():
-        assert asyncio.get_running_loop().time() < deadline, "never happened"
-        await asyncio.sleep(0.1)
 
 
 async def status_of(api, holder, kind: str, ident: str) -> dict:
