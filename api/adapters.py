@@ -6,6 +6,7 @@ from __future__ import annotations
 from api.cards.identity_register import IdentityRegister
 from api.cards.sms_gateway import SmsGateway
 from api.context import AppContext
+from api.payments.insurance import InsurancePlatform
 
 
 def build_adapters(ctx: AppContext) -> None:
@@ -16,3 +17,8 @@ def build_adapters(ctx: AppContext) -> None:
         base_url=settings.sms_base_url, api_key=settings.sms_api_key, http=ctx.http
     )
     ctx.adapters["identity"] = IdentityRegister(base_url=settings.idcheck_base_url, http=ctx.http)
+    if settings.insurance_base_url and settings.insurance_fixmedins_code:
+        ctx.adapters["insurance"] = InsurancePlatform(
+            http=ctx.http, base_url=settings.insurance_base_url,
+            fixmedins_code=settings.insurance_fixmedins_code, key=settings.insurance_key,
+        )  # fmt: skip

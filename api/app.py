@@ -28,6 +28,7 @@ from api.kv import KV
 from api.messages.routes import routes as message_routes
 from api.messages.worker import Worker
 from api.payments import service as payments
+from api.payments.reconciliation_routes import routes as reconciliation_routes
 from api.payments.routes import routes as payment_routes
 from api.settings import Settings
 from api.terminals.routes import routes as terminal_routes
@@ -52,6 +53,7 @@ def api_routes() -> list[BaseRoute]:
         *appointment_routes,
         *message_routes,
         *payment_routes,
+        *reconciliation_routes,
     ]
 
 

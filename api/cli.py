@@ -1,4 +1,4 @@
-"""The ``ehc`` command: serve, demo, worker, db, admin, schedules and keys."""
+"""The ``ehc`` command: serve, demo, worker, db, admin, schedules, reconcile and keys."""
 
 from __future__ import annotations
 
@@ -83,6 +83,19 @@ def _worker(args: argparse.Namespace) -> int:
     return asyncio.run(run_worker(settings))
 
 
+def _reconcile(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from api.payments.reconcile_command import reconcile_command
+
+    try:
+        day = date.fromisoformat(args.date)
+    except ValueError:
+        print(f"ehc reconcile: --date wants YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
+        return 2
+    return asyncio.run(reconcile_command(Settings.from_env(), day, args.method))
+
+
 def _keys_rotate(args: argparse.Namespace) -> int:
     from api.keys import rotate
 
@@ -131,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp = schedules.add_parser("import", help="bulk schedules from a CSV or JSON file")
     imp.add_argument("file")
     imp.set_defaults(func=_schedules_import)
+    rec = sub.add_parser("reconcile", help="compare a day's platform bill with our payments")
+    rec.add_argument("--date", required=True, help="YYYY-MM-DD, in the institution's zone")
+    rec.add_argument("--method", required=True, choices=("wechat", "alipay"))
+    rec.set_defaults(func=_reconcile)
     keys = sub.add_parser("keys", help="data keys").add_subparsers(dest="keys", required=True)
     keys.add_parser("rotate", help="add a data-key version and make it active").set_defaults(
         func=_keys_rotate

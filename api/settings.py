@@ -68,6 +68,10 @@ class Settings:
     wechatpay_base: str = "https://api.mch.weixin.qq.com/"
     wechatpay_mch_id: str = ""
     wechatpay_api_key: str = ""
+    # the medical-insurance platform (医保移动支付): its URL, this hospital's code and signing key
+    insurance_base_url: str = ""
+    insurance_fixmedins_code: str = ""
+    insurance_key: str = ""
     peers: dict[str, str] = field(default_factory=dict)
     peer_client_id: str = ""
     peer_client_secret: str = ""
@@ -124,6 +128,9 @@ class Settings:
             wechatpay_base=env.get("EHC_WECHATPAY_BASE", base.wechatpay_base),
             wechatpay_mch_id=env.get("EHC_WECHATPAY_MCH_ID", ""),
             wechatpay_api_key=env.get("EHC_WECHATPAY_API_KEY", ""),
+            insurance_base_url=env.get("EHC_INSURANCE_BASE_URL", "").rstrip("/"),
+            insurance_fixmedins_code=env.get("EHC_INSURANCE_FIXMEDINS_CODE", ""),
+            insurance_key=env.get("EHC_INSURANCE_KEY", ""),
             peers=_peers(env.get("EHC_PEERS", "")),
             peer_client_id=env.get("EHC_PEER_CLIENT_ID", ""),
             peer_client_secret=env.get("EHC_PEER_CLIENT_SECRET", ""),

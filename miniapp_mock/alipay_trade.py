@@ -2,7 +2,7 @@
 ``.query``, ``.close``, ``.refund``, the buyer's confirmation and RSA2-signed form notifies.
 
 Amounts are yuan strings at this edge, as Alipay's are. ``POST /alipay/pay/confirm``
-``{"trade_no", "duplicate"?, "wrong_amount"?, "notify"?}`` pays a trade (API.md);
+``{"trade_no", "duplicate"?, "copies"?, "wrong_amount"?, "notify"?}`` pays a trade (API.md);
 ``GET /alipay/notifies`` lists what was sent. Notifies are retried until the merchant
 answers ``success``.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,8 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from miniapp_mock.clock import TIME, beijing_now
 from miniapp_mock.faults import state
-from miniapp_mock.wechatpay import RETRY_SCHEDULE
+from miniapp_mock.wechatpay import RETRY_SCHEDULE, notify_copies
 
 Outcome = tuple[str, dict[str, Any]]
 
@@ -56,8 +56,9 @@ async def trade_create(request: Request, params: dict[str, str], biz: dict[str, 
     trades[biz["out_trade_no"]] = {
         "app_id": params["app_id"], "out_trade_no": biz["out_trade_no"], "total_amount": amount,
         "buyer_id": biz["buyer_id"], "status": "WAIT_BUYER_PAY", "refunded": Decimal("0"),
-        "refunds": {}, "trade_no": time.strftime("%Y%m%d") + secrets.token_hex(10),
+        "refunds": {}, "trade_no": beijing_now().strftime("%Y%m%d") + secrets.token_hex(10),
         "notify_url": params.get("notify_url", ""), "subject": biz["subject"],
+        "gmt_create": beijing_now().strftime(TIME),
     }  # fmt: skip
     trade = trades[biz["out_trade_no"]]
     return "ok", {"out_trade_no": trade["out_trade_no"], "trade_no": trade["trade_no"]}
@@ -110,7 +111,7 @@ async def trade_refund(request: Request, params: dict[str, str], biz: dict[str, 
         if amount is None or trade["refunded"] + amount > trade["total_amount"]:
             return "error", {"sub_code": "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL",
                              "sub_msg": "退款金额超限", "code": "40004"}  # fmt: skip
-        trade["refunds"][request_no] = amount
+        trade["refunds"][request_no] = {"amount": amount, "at": beijing_now()}
         trade["refunded"] += amount
         if trade["refunded"] == trade["total_amount"]:
             trade["status"] = "TRADE_CLOSED"
@@ -132,10 +133,10 @@ async def confirm(request: Request) -> Response:
         return JSONResponse({"error": "交易已关闭"}, 409)
     if trade["status"] == "WAIT_BUYER_PAY":
         trade["status"] = "TRADE_SUCCESS"
-        trade["gmt_payment"] = time.strftime("%Y-%m-%d %H:%M:%S")
+        trade["gmt_payment"] = beijing_now().strftime(TIME)
     amount = trade["total_amount"] + (Decimal("0.01") if body.get("wrong_amount") else 0)
     form = {
-        "notify_time": time.strftime("%Y-%m-%d %H:%M:%S"), "notify_type": "trade_status_sync",
+        "notify_time": beijing_now().strftime(TIME), "notify_type": "trade_status_sync",
         "notify_id": secrets.token_hex(16), "app_id": trade["app_id"], "charset": "utf-8",
         "version": "1.0", "trade_no": trade["trade_no"], "out_trade_no": trade["out_trade_no"],
         "trade_status": "TRADE_SUCCESS", "total_amount": str(amount),
@@ -145,8 +146,7 @@ async def confirm(request: Request) -> Response:
     form["sign"] = request.app.state.alipay_key.sign(text)
     form["sign_type"] = "RSA2"
     log = state(request).alipay_notifies
-    copies = 0 if body.get("notify") is False else 2 if body.get("duplicate") else 1
-    for _ in range(copies):
+    for _ in range(notify_copies(body)):
         scale = state(request).wechatpay["retry_scale"]  # one knob shrinks both schedules
         asyncio.create_task(_deliver(log, trade["notify_url"], form, scale))
     return JSONResponse({"out_trade_no": trade["out_trade_no"], "status": trade["status"]})

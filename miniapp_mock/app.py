@@ -17,8 +17,10 @@ from miniapp_mock import (
     alipay,
     alipay_messages,
     alipay_trade,
+    bills,
     faults,
     idcheck,
+    insurance,
     partner,
     sms,
     wechat,
@@ -49,16 +51,23 @@ def create_mock_app(config: MockConfig | None = None) -> Starlette:
             *wechatpay.routes,
             *alipay.routes,
             *alipay_trade.routes,
+            *bills.routes,
             *alipay_messages.routes,
             *partner.routes,
             *sms.routes,
             *idcheck.routes,
+            *insurance.routes,
         ]
     )
     app.state.mock = MockState()
     app.state.config = config or MockConfig()
     app.state.alipay_key = alipay.PlatformKey()
-    app.state.alipay_methods = {**alipay.METHODS, **alipay_trade.METHODS, **alipay_messages.METHODS}
+    app.state.alipay_methods = {
+        **alipay.METHODS,
+        **alipay_trade.METHODS,
+        **alipay_messages.METHODS,
+        **bills.METHODS,
+    }
     return app
 
 

@@ -10,11 +10,12 @@ from starlette.responses import JSONResponse, Response
 
 from miniapp_mock.state import MockState
 
-MODES = ("timeout", "http_500", "error")
+MODES = ("timeout", "http_500", "error", "bill_mismatch")
 
 
 async def arm(request: Request) -> Response:
-    """``POST /faults`` ``{"target", "mode", "count", "delay", "errcode"}``."""
+    """``POST /faults`` ``{"target", "mode", "count", "delay", "errcode"}`` (``bill_mismatch``
+    also takes ``kind`` and ``out_trade_no``: see bills.py)."""
     body = await request.json()
     if body.get("mode") not in MODES or not body.get("target"):
         return JSONResponse({"error": f"mode must be one of {MODES}, with a target"}, 400)
@@ -23,6 +24,8 @@ async def arm(request: Request) -> Response:
         "count": int(body.get("count", 1)),
         "delay": float(body.get("delay", 10.0)),
         "errcode": body.get("errcode"),
+        "kind": body.get("kind"),
+        "out_trade_no": body.get("out_trade_no"),
     }
     state(request).faults.setdefault(body["target"], []).append(fault)
     return JSONResponse({"armed": body["target"]}, 201)

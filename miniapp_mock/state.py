@@ -40,6 +40,12 @@ class MockState:
     partner_messages: list[dict[str, Any]] = field(default_factory=list)
     alipay_trades: dict[str, Any] = field(default_factory=dict)
     alipay_notifies: list[dict[str, Any]] = field(default_factory=list)
+    bill_files: dict[str, bytes] = field(default_factory=dict)  # Alipay download token → zip
     wechatpay: dict[str, Any] = field(
         default_factory=lambda: {"merchants": {}, "orders": {}, "notifies": [], "retry_scale": 1.0}
+    )
+    insurance: dict[str, Any] = field(  # the medical-insurance platform (insurance.py)
+        default_factory=lambda: {
+            k: {} for k in ("institutions", "people", "auth_codes", "pay_auths", "orders")
+        }
     )

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
-import time
 from typing import Any
 
 import httpx
@@ -24,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from miniapp_mock.clock import beijing_now
 from miniapp_mock.faults import http_500, state, take
 
 # WeChat retries an unanswered notify after about 15 s, 15 s, 30 s, 3 min, 30 min ×4, 1 h.
@@ -44,7 +44,7 @@ def to_xml(params: dict[str, Any]) -> str:
     return f"<xml>{inner}</xml>"
 
 
-def _reply(params: dict[str, Any], api_key: str | None) -> Response:
+def reply(params: dict[str, Any], api_key: str | None) -> Response:
     body = {"return_code": "SUCCESS", "return_msg": "OK", **params}
     body["nonce_str"] = secrets.token_hex(16)
     if api_key:
@@ -53,7 +53,7 @@ def _reply(params: dict[str, Any], api_key: str | None) -> Response:
 
 
 def _fail(api_key: str | None, err_code: str, des: str) -> Response:
-    return _reply({"result_code": "FAIL", "err_code": err_code, "err_code_des": des}, api_key)
+    return reply({"result_code": "FAIL", "err_code": err_code, "err_code_des": des}, api_key)
 
 
 def _wechatpay(request: Request) -> dict[str, Any]:
@@ -74,7 +74,7 @@ async def configure(request: Request) -> Response:
     return JSONResponse({"retry_scale": _wechatpay(request)["retry_scale"]})
 
 
-async def _signed_request(request: Request, target: str) -> tuple[dict[str, Any], str] | Response:
+async def signed_request(request: Request, target: str) -> tuple[dict[str, Any], str] | Response:
     """The request's fields and merchant key, or the refusal WeChat would send."""
     fault = await take(request, target)
     if fault and fault["mode"] == "http_500":
@@ -84,24 +84,24 @@ async def _signed_request(request: Request, target: str) -> tuple[dict[str, Any]
     try:
         data = dict(xmltodict.parse(await request.body())["xml"])
     except Exception:
-        return _reply({"return_code": "FAIL", "return_msg": "XML格式错误"}, None)
+        return reply({"return_code": "FAIL", "return_msg": "XML格式错误"}, None)
     key = _wechatpay(request)["merchants"].get(data.get("mch_id", ""))
     if key is None:
-        return _reply({"return_code": "FAIL", "return_msg": "mch_id参数格式错误"}, None)
+        return reply({"return_code": "FAIL", "return_msg": "mch_id参数格式错误"}, None)
     if data.get("sign") != sign(data, key):
-        return _reply({"return_code": "FAIL", "return_msg": "签名错误"}, None)
+        return reply({"return_code": "FAIL", "return_msg": "签名错误"}, None)
     return data, key
 
 
 async def unified_order(request: Request) -> Response:
     """``pay/unifiedorder`` (JSAPI): an order and its prepay_id."""
-    checked = await _signed_request(request, "wechatpay.unifiedorder")
+    checked = await signed_request(request, "wechatpay.unifiedorder")
     if isinstance(checked, Response):
         return checked
     data, key = checked
     for field in ("appid", "body", "out_trade_no", "total_fee", "spbill_create_ip", "notify_url"):
         if not data.get(field):
-            return _reply({"return_code": "FAIL", "return_msg": f"缺少参数{field}"}, None)
+            return reply({"return_code": "FAIL", "return_msg": f"缺少参数{field}"}, None)
     if data.get("trade_type") != "JSAPI" or not data.get("openid"):
         return _fail(key, "PARAM_ERROR", "JSAPI支付必须传openid")
     if not str(data["total_fee"]).isdigit() or int(data["total_fee"]) <= 0:
@@ -113,7 +113,7 @@ async def unified_order(request: Request) -> Response:
             return _fail(key, "ORDERPAID", "该订单已支付")
         if existing["total_fee"] != int(data["total_fee"]):
             return _fail(key, "INVALID_REQUEST", "201 商户订单号重复")
-        return _reply({"result_code": "SUCCESS", "appid": data["appid"], "mch_id": data["mch_id"],
+        return reply({"result_code": "SUCCESS", "appid": data["appid"], "mch_id": data["mch_id"],
                        "trade_type": "JSAPI", "prepay_id": existing["prepay_id"]}, key)  # fmt: skip
     order = {
         "appid": data["appid"], "mch_id": data["mch_id"], "openid": data["openid"],
@@ -122,7 +122,7 @@ async def unified_order(request: Request) -> Response:
         "prepay_id": "wx" + secrets.token_hex(14), "transaction_id": None, "body": data["body"],
     }  # fmt: skip
     orders[data["out_trade_no"]] = order
-    return _reply({"result_code": "SUCCESS", "appid": data["appid"], "mch_id": data["mch_id"],
+    return reply({"result_code": "SUCCESS", "appid": data["appid"], "mch_id": data["mch_id"],
                    "trade_type": "JSAPI", "prepay_id": order["prepay_id"]}, key)  # fmt: skip
 
 
@@ -132,7 +132,7 @@ def _order(request: Request, data: dict[str, Any]) -> dict[str, Any] | None:
 
 async def order_query(request: Request) -> Response:
     """``pay/orderquery``: the order's trade_state."""
-    checked = await _signed_request(request, "wechatpay.orderquery")
+    checked = await signed_request(request, "wechatpay.orderquery")
     if isinstance(checked, Response):
         return checked
     data, key = checked
@@ -145,12 +145,12 @@ async def order_query(request: Request) -> Response:
         "total_fee": order["total_fee"], "openid": order["openid"],
         "transaction_id": order["transaction_id"] or "", "trade_type": "JSAPI",
     }  # fmt: skip
-    return _reply(fields, key)
+    return reply(fields, key)
 
 
 async def close_order(request: Request) -> Response:
     """``pay/closeorder``: an unpaid order can no longer be paid."""
-    checked = await _signed_request(request, "wechatpay.closeorder")
+    checked = await signed_request(request, "wechatpay.closeorder")
     if isinstance(checked, Response):
         return checked
     data, key = checked
@@ -160,12 +160,12 @@ async def close_order(request: Request) -> Response:
     if order["state"] in ("SUCCESS", "REFUND"):
         return _fail(key, "ORDERPAID", "订单已支付，不能发起关单")
     order["state"] = "CLOSED"
-    return _reply({"result_code": "SUCCESS"}, key)
+    return reply({"result_code": "SUCCESS"}, key)
 
 
 async def refund(request: Request) -> Response:
     """``secapi/pay/refund``: money back to the payer; idempotent on out_refund_no."""
-    checked = await _signed_request(request, "wechatpay.refund")
+    checked = await signed_request(request, "wechatpay.refund")
     if isinstance(checked, Response):
         return checked
     data, key = checked
@@ -179,7 +179,11 @@ async def refund(request: Request) -> Response:
     if known is None:
         if amount <= 0 or order["refunded"] + amount > order["total_fee"]:
             return _fail(key, "NOTENOUGH", "退款金额大于可退金额")
-        known = {"refund_id": "50" + secrets.token_hex(14), "refund_fee": amount}
+        known = {
+            "refund_id": "50" + secrets.token_hex(14),
+            "refund_fee": amount,
+            "at": beijing_now(),
+        }
         order["refunds"][data["out_refund_no"]] = known
         order["refunded"] += amount
         order["state"] = "REFUND"
@@ -188,7 +192,7 @@ async def refund(request: Request) -> Response:
         "out_refund_no": data["out_refund_no"], "refund_id": known["refund_id"],
         "refund_fee": known["refund_fee"], "total_fee": order["total_fee"],
     }  # fmt: skip
-    return _reply(answer, key)
+    return reply(answer, key)
 
 
 async def confirm(request: Request) -> Response:
@@ -207,7 +211,7 @@ async def confirm(request: Request) -> Response:
     if order["state"] == "NOTPAY":
         order["state"] = "SUCCESS"
         order["transaction_id"] = "42" + secrets.token_hex(13)
-        order["time_end"] = time.strftime("%Y%m%d%H%M%S")
+        order["time_end"] = beijing_now().strftime("%Y%m%d%H%M%S")
     key = wp["merchants"][order["mch_id"]]
     fee = order["total_fee"] + (1 if body.get("wrong_amount") else 0)
     notify = {
@@ -218,11 +222,17 @@ async def confirm(request: Request) -> Response:
         "time_end": order["time_end"],
     }  # fmt: skip
     notify["sign"] = sign(notify, key)
-    # "notify": false plays a lost notify (the merchant must find out by querying).
-    copies = 0 if body.get("notify") is False else 2 if body.get("duplicate") else 1
-    for _ in range(copies):
+    for _ in range(notify_copies(body)):
         asyncio.create_task(_deliver(wp, order["notify_url"], to_xml(notify)))
     return JSONResponse({"out_trade_no": order["out_trade_no"], "state": order["state"]})
+
+
+def notify_copies(body: dict[str, Any]) -> int:
+    """How many copies of the notify to send: ``"notify": false`` plays a lost notify (the
+    merchant must find out by querying), ``"duplicate": true`` two, ``"copies": n`` n."""
+    if body.get("notify") is False:
+        return 0
+    return max(1, min(int(body.get("copies") or (2 if body.get("duplicate") else 1)), 20))
 
 
 async def _deliver(wp: dict[str, Any], url: str, xml: str) -> None:

@@ -110,6 +110,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "EHC_WECHATPAY_BASE": settings.wechatpay_base,
         "EHC_WECHATPAY_MCH_ID": settings.wechatpay_mch_id,
         "EHC_WECHATPAY_API_KEY": settings.wechatpay_api_key,
+        "EHC_INSURANCE_BASE_URL": settings.insurance_base_url,
+        "EHC_INSURANCE_FIXMEDINS_CODE": settings.insurance_fixmedins_code,
+        "EHC_INSURANCE_KEY": settings.insurance_key,
     }
     if settings.redis_url:
         env["EHC_REDIS_URL"] = settings.redis_url
@@ -160,6 +163,9 @@ def live(backend_settings: Settings) -> Iterator[Live]:
         wechatpay_base=f"{base}/mock/wechat/",
         wechatpay_mch_id=TEST_MCH_ID,
         wechatpay_api_key=TEST_MCH_KEY,
+        insurance_base_url=f"{base}/mock/insurance",
+        insurance_fixmedins_code=TEST_FIXMEDINS_CODE,
+        insurance_key=TEST_INSURANCE_KEY,
         run_worker=True,
         worker_poll_seconds=0.1,
         message_retry_base=0.2,
@@ -172,6 +178,7 @@ def live(backend_settings: Settings) -> Iterator[Live]:
 
 
 TEST_MCH_ID, TEST_MCH_KEY = "1900000001", secrets.token_hex(16)
+TEST_FIXMEDINS_CODE, TEST_INSURANCE_KEY = "H11010500001", secrets.token_hex(16)
 
 
 @pytest.fixture
@@ -274,3 +281,13 @@ async def terminal(live: Live, admin_headers: dict[str, str]) -> dict[str, str]:
         )
         assert resp.status_code == 201, resp.text
         return resp.json()
+
+
+@pytest.fixture(scope="session")
+async def clinic(live: Live, admin_headers: dict[str, str], terminal: dict, merchant: str) -> str:
+    """The terminal's institution with departments and doctors, and a WeChat Pay merchant."""
+    from tests.support.hospital import ensure_hospital
+
+    async with httpx.AsyncClient(base_url=live.base_url) as api:
+        await ensure_hospital(api, admin_headers, terminal["institution_code"])
+    return terminal["institution_code"]

@@ -19,6 +19,7 @@ from api.settings import Settings
 from api.web.middleware import configure_logging
 
 DEMO_MCH_ID = "1900000109"  # the demo merchant number registered with the stand-in
+DEMO_FIXMEDINS_CODE = "H33010000001"  # the demo hospital's code at the stand-in insurance
 
 
 def demo_settings(settings: Settings, host: str, port: int) -> Settings:
@@ -36,13 +37,21 @@ def demo_settings(settings: Settings, host: str, port: int) -> Settings:
         run_worker=True if settings.run_worker is None else settings.run_worker,
         wechatpay_mch_id=settings.wechatpay_mch_id or DEMO_MCH_ID,
         wechatpay_api_key=settings.wechatpay_api_key or demo_merchant_key(settings.data_dir),
+        insurance_base_url=f"{base}/mock/insurance",
+        insurance_fixmedins_code=settings.insurance_fixmedins_code or DEMO_FIXMEDINS_CODE,
+        insurance_key=settings.insurance_key or demo_secret(settings.data_dir, "insurance-key"),
     )
 
 
 def demo_merchant_key(data_dir: Path) -> str:
     """The demo WeChat Pay merchant's API key: generated once beside the embedded data (a
     DEMO value, never a real merchant's)."""
-    path = data_dir / "demo-wechatpay-key"
+    return demo_secret(data_dir, "wechatpay-key")
+
+
+def demo_secret(data_dir: Path, name: str) -> str:
+    """A demo secret (``demo-<name>`` beside the embedded data), generated on first use."""
+    path = data_dir / f"demo-{name}"
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_hex(16))
@@ -68,7 +77,7 @@ def _banner(base: str, creds_path: Path, settings: Settings) -> str:
             f"  Open this:    {base}/miniapp/   (a resident's mini-program and a hospital counter)",
             f"  API:          {base}/api/v1/…   (health: {base}/healthz)",
             f"  API docs:     {base}/docs",
-            f"  Mock platforms (WeChat, Alipay, SMS, identity register): {base}/mock/",
+            f"  Mock platforms (WeChat, Alipay, SMS, identity register, insurance): {base}/mock/",
             f"  Credentials:  {creds_path.resolve()}  (demo values only)",
             f"  Storage:      {store}; data in {settings.data_dir.resolve()}",
             "  Stop with Ctrl+C.",

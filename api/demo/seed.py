@@ -24,6 +24,10 @@ DEMO_TERMINAL_CLIENT = "tm_demo_counter01"
 DEMO_HOSPITAL_CODE = "H33010001"
 DEMO_WECHAT_APPID = "wxd0e0m0o0a0p0p001"
 DEMO_ALIPAY_APPID = "2021000000000001"
+# A demo insured person at the stand-in insurance platform (the README's example identity).
+# Their small personal account leaves a self-pay part on the demo's fees, so every part shows.
+DEMO_INSURED = {"name": "张三", "id_number": "11010519491231002X", "account_balance": 300,
+                "fund_ratio": 0.5}  # fmt: skip
 
 
 async def _mock(ctx: AppContext, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -99,6 +103,20 @@ async def ensure_client(ctx: AppContext, client_id: str, **fields: Any) -> tuple
     return client, secret or ""
 
 
+async def register_insurance(ctx: AppContext) -> dict[str, Any]:
+    """The demo hospital and one insured person at the stand-in insurance platform (it forgets
+    them at every start)."""
+    settings = ctx.settings
+    await _mock(
+        ctx,
+        "/insurance/institutions",
+        {"fixmedins_code": settings.insurance_fixmedins_code, "key": settings.insurance_key},
+    )
+    await _mock(ctx, "/insurance/people", DEMO_INSURED)
+    insured = {k: DEMO_INSURED[k] for k in ("name", "id_number")}
+    return {"fixmedins_code": settings.insurance_fixmedins_code, "insured": insured}
+
+
 async def seed_demo(ctx: AppContext) -> dict[str, Any]:
     """Seed (or find) the demo data; returns the credentials file's content."""
     inhouse, inhouse_secret = await ensure_client(
@@ -129,6 +147,7 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
         "/wechat/pay/merchants",
         {"mch_id": ctx.settings.wechatpay_mch_id, "api_key": ctx.settings.wechatpay_api_key},
     )
+    insurance = await register_insurance(ctx)
     # The demo admin gets a new password and TOTP secret at every start: they are printed
     # into the credentials file, and an old file must not keep working forever.
     admin = await create_admin(ctx, DEMO_ADMIN, reset=True)
@@ -151,4 +170,5 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
             "totp_secret": admin.totp_secret,
         },
         "hospital_code": DEMO_HOSPITAL_CODE,
+        "insurance": insurance,
     }

@@ -11,10 +11,12 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
+import httpx
 import requests
 from alipay.exceptions import AliPayException
 from starlette.concurrency import run_in_threadpool
@@ -23,8 +25,10 @@ from wechatpy.pay import WeChatPay
 
 from api.channels.alipay_platform import AlipayGateway, sub_code_of
 from api.errors import DomainError
+from api.payments.bills import BillLine, parse_alipay, parse_wechat
 
 WECHAT_PAID = {"SUCCESS", "REFUND"}
+NO_BILL = "No Bill Exist"  # WeChat's answer for a day without a single trade
 ALIPAY_PAID = {"TRADE_SUCCESS", "TRADE_FINISHED"}
 
 
@@ -61,6 +65,7 @@ class Gateway(Protocol):
     async def query(self, out_trade_no: str) -> TradeState: ...
     async def close(self, out_trade_no: str) -> None: ...
     async def refund(self, out_trade_no: str, refund_no: str, total: int, amount: int) -> str: ...
+    async def bill(self, day: date) -> list[BillLine]: ...
 
 
 def yuan(fen: int) -> str:
@@ -88,6 +93,8 @@ class WeChatPayGateway:
         try:
             return await run_in_threadpool(fn, *args, **kwargs)
         except WeChatPayException as exc:
+            if exc.return_msg == NO_BILL:
+                raise PlatformRefusal(NO_BILL) from exc
             if exc.errcode:
                 raise PlatformRefusal(str(exc.errcode)) from exc
             if exc.return_code is None:  # HTTP failure
@@ -131,6 +138,18 @@ class WeChatPayGateway:
         )  # fmt: skip
         return str(done.get("refund_id", ""))
 
+    async def bill(self, day: date) -> list[BillLine]:
+        """The merchant's bill of ``day`` (every app under it): payments and refunds."""
+        try:
+            text = await self._call(self.pay.tools.download_bill, day.strftime("%Y%m%d"))
+        except PlatformRefusal as exc:
+            if exc.code == NO_BILL:
+                return []
+            raise DomainError("UPSTREAM_ERROR", f"WeChat Pay has no bill: {exc.code}") from exc
+        if not isinstance(text, str):  # an XML answer that was not an error: not a bill
+            raise DomainError("UPSTREAM_ERROR", "WeChat Pay answered without a bill")
+        return parse_wechat(text)
+
     def verify_notify(self, body: bytes) -> Notify:
         """A notify checked by the SDK (MD5 signature), its appid and mch_id ours."""
         try:
@@ -150,9 +169,10 @@ class WeChatPayGateway:
 class AlipayPayGateway:
     """Alipay mini-program payment through the channel app's signed gateway."""
 
-    def __init__(self, gateway: AlipayGateway, notify_url: str) -> None:
+    def __init__(self, gateway: AlipayGateway, notify_url: str, http: httpx.AsyncClient) -> None:
         self.gateway = gateway
         self.notify_url = notify_url
+        self.http = http
 
     async def _call(self, method: str, **params: Any) -> dict[str, Any]:
         try:
@@ -191,6 +211,21 @@ class AlipayPayGateway:
                "out_request_no": refund_no}  # fmt: skip
         await self._call("alipay.trade.refund", biz_content=biz)
         return refund_no
+
+    async def bill(self, day: date) -> list[BillLine]:
+        """This app's trade bill of ``day``: ask for the download URL, fetch the zip."""
+        biz = {"bill_type": "trade", "bill_date": day.isoformat()}
+        try:
+            found = await self._call("alipay.data.dataservice.bill.downloadurl.query",
+                                     biz_content=biz)  # fmt: skip
+        except PlatformRefusal as exc:
+            raise DomainError("UPSTREAM_ERROR", f"Alipay has no bill: {exc.code}") from exc
+        try:
+            resp = await self.http.get(found["bill_download_url"])
+            resp.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise DomainError("UPSTREAM_UNAVAILABLE", "Alipay's bill could not be fetched") from exc
+        return parse_alipay(resp.content)
 
     def verify_notify(self, body: bytes) -> Notify:
         """The form notify checked with Alipay's public key (RSA2)."""

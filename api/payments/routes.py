@@ -10,9 +10,10 @@ from starlette.responses import Response
 from api.audit import service as audit
 from api.context import ctx_of
 from api.errors import DomainError
-from api.payments import service
-from api.payments.models import Payment
+from api.payments import insurance_settlements, service
+from api.payments.models import InsuranceSettlement, Payment
 from api.payments.schemas import (
+    InsuranceOut,
     PaymentOut,
     PaymentRequest,
     PaymentStarted,
@@ -30,8 +31,10 @@ WECHAT_FAIL = (
 )
 
 
-def payment_out(ctx_tz: str, payment: Payment) -> PaymentOut:
-    """A payment as its payer (or an admin) sees it."""
+def payment_out(
+    ctx_tz: str, payment: Payment, insurance: InsuranceSettlement | None = None
+) -> PaymentOut:
+    """A payment as its payer (or an admin) sees it, with its insurance split if any."""
     return PaymentOut(
         payment_id=payment.payment_id,
         appointment_id=payment.appointment_id,
@@ -40,20 +43,27 @@ def payment_out(ctx_tz: str, payment: Payment) -> PaymentOut:
         status=payment.status,
         refunded=payment.refunded,
         paid_at=local(payment.paid_at, ctx_tz) if payment.paid_at else None,
+        insurance=InsuranceOut.model_validate(insurance) if insurance else None,
     )
 
 
 async def start_payment(request: Request, body: PaymentRequest) -> PaymentStarted:
-    """Pay a held booking by WeChat Pay or Alipay: returns what the mini-program needs."""
+    """Pay a held booking by WeChat Pay or Alipay, optionally with medical insurance (then
+    only the self-pay part goes through WeChat Pay or Alipay): returns what the mini-program
+    needs."""
     ctx = ctx_of(request)
-    payment, params = await service.start(ctx, caller_of(request), body.appointment_id, body.method)
-    return PaymentStarted(**payment_out(ctx.settings.timezone, payment).model_dump(), params=params)
+    payment, params, insurance = await service.start(
+        ctx, caller_of(request), body.appointment_id, body.method, body.insurance_auth_code
+    )
+    shown = payment_out(ctx.settings.timezone, payment, insurance)
+    return PaymentStarted(**shown.model_dump(), params=params)
 
 
 async def get_payment(request: Request) -> PaymentOut:
     """One of your payments: its status and how much has been refunded."""
     payment = await service.owned(caller_of(request), request.path_params["payment_id"])
-    return payment_out(ctx_of(request).settings.timezone, payment)
+    insurance = await insurance_settlements.of_payment(payment.payment_id)
+    return payment_out(ctx_of(request).settings.timezone, payment, insurance)
 
 
 async def refund_payment(request: Request, body: RefundRequest) -> RefundOut:
@@ -96,7 +106,9 @@ routes = [
     api_route("POST", "/api/v1/payments", start_payment, body=PaymentRequest,
               response=PaymentStarted, status=201, auth=("resident",), tags=["payments"],
               errors=["NOT_PAYABLE", "METHOD_UNAVAILABLE", "PAYMENT_DECLINED", "NOT_FOUND",
-                      "UPSTREAM_UNAVAILABLE"]),
+                      "UPSTREAM_UNAVAILABLE", "INSURANCE_AUTH_INVALID", "INSURANCE_NOT_ELIGIBLE",
+                      "INSURANCE_HOLDER_MISMATCH", "INSURANCE_DECLINED",
+                      "INSURANCE_UNAVAILABLE"]),
     api_route("GET", "/api/v1/payments/{payment_id}", get_payment, response=PaymentOut,
               auth=("resident", "admin"), tags=["payments"], errors=["NOT_FOUND"]),
     api_route("POST", "/api/v1/payments/{payment_id}/refund", refund_payment, body=RefundRequest,

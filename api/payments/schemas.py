@@ -13,6 +13,24 @@ from api.schemas import Body, Out
 class PaymentRequest(Body):
     appointment_id: str = Field(min_length=1, max_length=24)
     method: Literal["wechat", "alipay"]
+    insurance_auth_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="what the resident's authorisation in the medical-insurance app gave the "
+        "mini-program: pay with insurance, and only the self-pay part through `method`",
+    )
+
+
+class InsuranceOut(Out):
+    order_id: str = Field(description="the insurance platform's order")
+    total: int = Field(description="fen: the booking's fee as the platform totalled it")
+    fund: int = Field(description="fen paid by the pooled insurance fund")
+    account: int = Field(description="fen paid from the personal insurance account")
+    self_pay: int = Field(description="fen the resident pays through WeChat Pay or Alipay")
+    status: str = Field(
+        description="presettled, settled, refunding, refunded, revoking, revoked or failed"
+    )
 
 
 class PaymentOut(Out):
@@ -23,11 +41,15 @@ class PaymentOut(Out):
     status: str
     refunded: int = Field(description="fen returned so far")
     paid_at: datetime | None
+    insurance: InsuranceOut | None = Field(
+        default=None, description="the medical-insurance split, when paid with insurance"
+    )
 
 
 class PaymentStarted(PaymentOut):
     params: dict[str, Any] = Field(
-        description="wx.requestPayment fields (WeChat) or {trade_no} (Alipay)"
+        description="wx.requestPayment fields (WeChat) or {trade_no} (Alipay); empty when the "
+        "insurance paid it all"
     )
 
 

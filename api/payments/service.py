@@ -4,6 +4,9 @@ Rules: never call a platform while holding a database transaction; a payment cha
 once, under a row lock, whatever the number or order of notifies; a notify is a hint, the
 platform's own answer to a query is the truth; money for a booking that is no longer waiting
 (expired, cancelled, or already paid another way) goes back automatically.
+
+Medical insurance hooks in at four points: opening the payment (``insurance_flow``), settling
+before the booking completes, giving everything back, and the sweep (``insurance_settlements``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from api.channels.models import ChannelApp
 from api.context import AppContext
 from api.errors import DomainError, not_found
 from api.messages.outbox import enqueue
+from api.payments import insurance_flow, insurance_settlements
 from api.payments.gateways import (
     AlipayPayGateway,
     Gateway,
@@ -33,7 +37,7 @@ from api.payments.gateways import (
     WeChatPayGateway,
     refund_number,
 )
-from api.payments.models import Payment, Refund
+from api.payments.models import InsuranceSettlement, Payment, Refund
 from api.timefmt import now
 from api.web.caller import Caller, Origin
 
@@ -62,16 +66,33 @@ async def gateway_for(ctx: AppContext, method: str, app_id: str) -> Gateway:
             notify_url=notify_url, timeout=settings.upstream_timeout,
         )  # fmt: skip
     else:
-        gateway = AlipayPayGateway(platforms.platform_for(ctx, app).gateway, notify_url)
+        gateway = AlipayPayGateway(platforms.platform_for(ctx, app).gateway, notify_url, ctx.http)
     ctx.adapters[cache_key] = gateway
     return gateway
 
 
+def _draft(caller: Caller, appointment: Appointment, method: str, app_id: str) -> Payment:
+    """A new, unsaved payment of the booking's fee."""
+    schedule = appointment.schedule
+    return Payment(
+        payment_id="PY" + datetime.now(UTC).strftime("%Y%m%d") + secrets.token_hex(6).upper(),
+        appointment_id=appointment.appointment_id, user_id=caller.id, method=method,
+        app_id=app_id, payer=str(caller.attrs.get("platform_user", "")), amount=appointment.fee,
+        subject=f"挂号费 {schedule.department.name} {schedule.doctor.name}"[:128],
+    )  # fmt: skip
+
+
 async def start(
-    ctx: AppContext, caller: Caller, appointment_id: str, method: str
-) -> tuple[Payment, dict]:
-    """Open (or reopen) the payment of a held booking; returns it and the mini-program's
-    payment parameters. The client never sends the amount: it is the booking's fee."""
+    ctx: AppContext,
+    caller: Caller,
+    appointment_id: str,
+    method: str,
+    insurance_auth_code: str | None = None,
+) -> tuple[Payment, dict, InsuranceSettlement | None]:
+    """Open (or reopen) the payment of a held booking; returns it, the mini-program's payment
+    parameters and the insurance split (with ``insurance_auth_code``: the payment is then for
+    the self-pay part only, and already paid when there is none). The client never sends the
+    amount: it is the booking's fee, or what the insurance platform leaves to pay."""
     appointment = await booking.mine(caller, appointment_id)
     if appointment.status != "pending_payment":
         raise DomainError(
@@ -79,17 +100,15 @@ async def start(
         )
     app_id = str(caller.attrs.get("app_id", ""))
     gateway = await gateway_for(ctx, method, app_id)
-    payment = await Payment.filter(
-        appointment_id=appointment_id, method=method, status="created"
-    ).first()
-    if payment is None:
-        schedule = appointment.schedule
-        payment = await Payment.create(
-            payment_id="PY" + datetime.now(UTC).strftime("%Y%m%d") + secrets.token_hex(6).upper(),
-            appointment_id=appointment_id, user_id=caller.id, method=method, app_id=app_id,
-            payer=str(caller.attrs.get("platform_user", "")), amount=appointment.fee,
-            subject=f"挂号费 {schedule.department.name} {schedule.doctor.name}"[:128],
-        )  # fmt: skip
+    draft, settlement = _draft(caller, appointment, method, app_id), None
+    if insurance_auth_code:
+        payment, settlement = await insurance_flow.open_order(
+            ctx, appointment, draft, insurance_auth_code
+        )
+        if payment.status == "paid":
+            return payment, {}, settlement  # the insurance paid it all
+    else:
+        payment = await _reopened(appointment_id, method) or await _saved(draft)
     try:
         params = await gateway.create(
             payment.payment_id, payment.subject, payment.amount, payment.payer
@@ -102,7 +121,23 @@ async def start(
         await Payment.filter(payment_id=payment.payment_id).update(
             platform_trade_no=params["trade_no"]
         )
-    return payment, params
+    return payment, params, settlement
+
+
+async def _reopened(appointment_id: str, method: str) -> Payment | None:
+    """The booking's open payment by ``method`` without insurance (one with an insurance split
+    is only reopened with a new authorisation)."""
+    insured = await insurance_settlements.insured_payment_ids(appointment_id)
+    return (
+        await Payment.filter(appointment_id=appointment_id, method=method, status="created")
+        .exclude(payment_id__in=insured)
+        .first()
+    )
+
+
+async def _saved(draft: Payment) -> Payment:
+    await draft.save()
+    return draft
 
 
 async def owned(caller: Caller, payment_id: str) -> Payment:
@@ -143,11 +178,17 @@ async def confirm_paid(ctx: AppContext, payment: Payment) -> None:
             target_id=payment.payment_id, detail={"platform": state.amount, "ours": payment.amount},
         )  # fmt: skip
         return
+    if not await insurance_settlements.settle(ctx, payment, state.trade_no):
+        # The insurance would not settle its part (now revoked): the self-pay goes back.
+        refused = await _mark_paid(payment.payment_id, state.trade_no)
+        if refused is not None:
+            await refund(ctx, refused, refused.amount, "the medical insurance did not settle")
+        return
     paid = await _mark_paid(payment.payment_id, state.trade_no)
     if paid is None:
         return  # a duplicate: the first one did the work
     if not await booking.mark_paid(ctx, paid.appointment_id, paid.payment_id):
-        await refund(ctx, paid, paid.amount, "the booking was no longer waiting for this payment")
+        await _give_back(ctx, paid, "the booking was no longer waiting for this payment")
 
 
 async def on_notify(ctx: AppContext, method: str, body: bytes) -> None:
@@ -226,10 +267,18 @@ async def refund_booking(ctx: AppContext, appointment: Appointment, reason: str)
     """The booking hook: a cancelled or stopped booking's payment goes back in full."""
     if not appointment.payment_id:
         return
-    payment = await Payment.get(payment_id=appointment.payment_id)
+    await _give_back(ctx, await Payment.get(payment_id=appointment.payment_id), reason)
+
+
+async def _give_back(ctx: AppContext, payment: Payment, reason: str) -> None:
+    """All of a payment goes back: what is left of the self-pay part to WeChat Pay or Alipay,
+    the insurance part to the fund and the personal account (even if the first fails)."""
     left = payment.amount - payment.refunded
-    if left > 0:
-        await refund(ctx, payment, left, reason)
+    try:
+        if left > 0:
+            await refund(ctx, payment, left, reason)
+    finally:
+        await insurance_settlements.refund(ctx, payment, reason)
 
 
 async def sweep(ctx: AppContext) -> int:
@@ -245,6 +294,9 @@ async def sweep(ctx: AppContext) -> int:
     closed = 0
     for payment in open_orders:
         if payment.appointment_id in waiting and payment.created_at > stale_before:
+            continue
+        if payment.method == insurance_flow.INSURANCE_ONLY:
+            await insurance_settlements.release(ctx, payment)  # nothing at WeChat/Alipay to close
             continue
         gateway = await gateway_for(ctx, payment.method, payment.app_id)
         try:
@@ -262,7 +314,11 @@ async def sweep(ctx: AppContext) -> int:
                 continue
         except DomainError:
             continue  # the platform is down: try at the next sweep
-        closed += await Payment.filter(payment_id=payment.payment_id, status="created").update(
+        moved = await Payment.filter(payment_id=payment.payment_id, status="created").update(
             status="closed", closed_at=now()
         )
+        if moved:
+            await insurance_settlements.release(ctx, payment)  # revokes its pre-settlement
+        closed += moved
+    await insurance_settlements.retry_unfinished(ctx)
     return closed

@@ -13,6 +13,7 @@ import httpx
 
 from tests.integration.test_commands import CLEAN_ENV, read_credentials
 from tests.integration.test_messages import wechat_template
+from tests.support.admin import AdminAccount, sign_in
 from tests.support.counter import qr_payload, terminal_headers
 from tests.support.hospital import local_now
 from tests.support.partner import bearer
@@ -126,6 +127,18 @@ async def test_demo_booking_checkin_call_and_a_hold_released_after_restart(tmp_p
             received = sorted(m["template_id"] for m in wechat.json()["messages"])
             # one grant each: the second confirmation stays in the inbox only
             assert received == sorted(wechat_template(e) for e in GRANTS)
+            # the card centre's day closes: today's WeChat Pay bill agrees with our books
+            admin = creds["admin"]
+            account = AdminAccount(admin["username"], admin["password"], admin["totp_secret"])
+            staff = bearer(await sign_in(api, account))
+            today = local_now().date().isoformat()
+            closed = await api.post(
+                "/api/v1/admin/reconciliations",
+                json={"date": today, "method": "wechat"},
+                headers=staff,
+            )
+            assert closed.status_code == 200, closed.text
+            assert closed.json()["matched"] >= 1 and closed.json()["discrepancies"] == []
     await asyncio.sleep(2.5)  # the 2-second hold lapses while the demo is down
     with ehc_process(["demo", "--port", port], ENV, cwd=tmp_path) as base:
         async with httpx.AsyncClient(base_url=base, timeout=30) as api:

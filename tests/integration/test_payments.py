@@ -7,7 +7,7 @@ import secrets
 
 import pytest
 
-from tests.support.hospital import ensure_hospital, one_slot
+from tests.support.hospital import one_slot
 from tests.support.partner import bearer
 from tests.support.paying import confirm_payment
 from tests.support.people import make_person
@@ -16,15 +16,6 @@ from tests.support.resident import alipay_session, collect, new_holder, register
 from tests.support.waiting import eventually
 
 FEE = 1500
-
-
-@pytest.fixture(scope="session")
-async def clinic(live, admin_headers, terminal, merchant) -> str:
-    import httpx
-
-    async with httpx.AsyncClient(base_url=live.base_url) as api:
-        await ensure_hospital(api, admin_headers, terminal["institution_code"])
-    return terminal["institution_code"]
 
 
 async def held_booking(api, admin_headers, clinic, holder) -> dict:
