@@ -10,7 +10,12 @@ from api.batch_writer import BatchWriter
 from api.web.caller import Caller, Origin
 
 
-def entry(
+def entry(who: Caller | Origin, action: str, **fields: Any) -> AuditEntry:
+    """An unsaved entry: who (caller, or an origin with an explicit actor), what, on what."""
+    return AuditEntry(**_values(who, action, **fields))
+
+
+def _values(
     who: Caller | Origin,
     action: str,
     *,
@@ -19,12 +24,11 @@ def entry(
     detail: dict[str, Any] | None = None,
     actor_type: str | None = None,
     actor_id: str | None = None,
-) -> AuditEntry:
-    """An unsaved entry: who (caller, or an origin with an explicit actor), what, on what."""
+) -> dict[str, Any]:
     if isinstance(who, Caller):
         actor_type = actor_type or who.kind
         actor_id = actor_id or str(who.attrs.get("username", who.id))
-    return AuditEntry(
+    return dict(
         at=datetime.now(UTC),
         actor_type=actor_type or "anonymous",
         actor_id=actor_id or "-",
@@ -46,7 +50,7 @@ async def record(who: Caller | Origin, action: str, **fields: Any) -> AuditEntry
 
 def record_later(writer: BatchWriter, who: Caller | Origin, action: str, **fields: Any) -> None:
     """Queue an entry for the next batch (reads on a hot path, e.g. terminal verification)."""
-    writer.add(entry(who, action, **fields))
+    writer.add_values(AuditEntry, **_values(who, action, **fields))
 
 
 async def entries(

@@ -62,13 +62,16 @@ async def get_card(request: Request) -> CardOut:
 
 async def unbind_card(request: Request) -> None:
     """Remove the card from this user's list (the card lives on)."""
-    await service.unbind(caller_of(request), request.path_params["card_id"])
+    await service.unbind(ctx_of(request), caller_of(request), request.path_params["card_id"])
 
 
 async def set_display(request: Request, body: DisplayRequest) -> CardOut:
     """Choose the dynamic or static QR code for this card."""
-    held = await service.set_display(caller_of(request), request.path_params["card_id"], body.mode)
-    return card_out(ctx_of(request), held)
+    ctx = ctx_of(request)
+    held = await service.set_display(
+        ctx, caller_of(request), request.path_params["card_id"], body.mode
+    )
+    return card_out(ctx, held)
 
 
 async def report_loss(request: Request) -> CardOut:
@@ -84,7 +87,7 @@ async def restore(request: Request) -> CardOut:
 async def _holder_change(request: Request, action: str) -> CardOut:
     caller = caller_of(request)
     card_id = request.path_params["card_id"]
-    await service.holder_change(caller, card_id, action)
+    await service.holder_change(ctx_of(request), caller, card_id, action)
     return card_out(ctx_of(request), await service.held_card(caller, card_id))
 
 
@@ -125,7 +128,7 @@ async def admin_lookup(request: Request, body: CardLookupRequest) -> AdminCardOu
 def _admin_change(action: str):  # noqa: ANN202 - a small route factory
     async def change(request: Request, body: ReasonRequest) -> AdminCardOut:
         card = await service.card_by_id(request.path_params["card_id"])
-        await service.change_status(card, action, caller_of(request), body.reason)
+        await service.change_status(ctx_of(request), card, action, caller_of(request), body.reason)
         return await admin_card_out(ctx_of(request), await service.card_by_id(card.card_id))
 
     change.__name__ = f"admin_{action}"
@@ -218,6 +221,7 @@ routes = [
         query=QrQuery,
         response=QrOut,
         auth=RESIDENT,
+        fold_auth=True,
         tags=["cards"],
         errors=["CARD_LOST", "CARD_FROZEN", "CARD_CANCELLED", "NOT_FOUND"],
     ),

@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from api.audit import service as audit
 from api.cards import otp
+from api.cards import state as card_state
 from api.cards.id_numbers import IdentityNumber, parse_id
 from api.cards.identity import Identity, id_index, open_identity, sealed_fields
 from api.cards.models import BlacklistEntry, Card, CardBinding, CardEvent, Person
@@ -127,6 +128,8 @@ async def _bind(
             target_id=card.card_id,
             detail={"relation": relation, "app_id": caller.attrs.get("app_id")},
         )
+        await card_state.forget(ctx, card.card_id)  # a new holder (see state.changing)
+    await card_state.forget(ctx, card.card_id)
     return HeldCard(card, relation), created
 
 
@@ -179,20 +182,21 @@ async def bound_card(caller: Caller, card_id: str) -> Card:
     return card
 
 
-async def unbind(caller: Caller, card_id: str) -> None:
+async def unbind(ctx: AppContext, caller: Caller, card_id: str) -> None:
     """Remove the card from the caller's list; the card itself lives on."""
     held = await held_card(caller, card_id)
-    async with in_transaction():
+    async with card_state.changing(ctx, card_id):
         await CardBinding.filter(user_id=caller.id, card_id=card_id).delete()
         await record_event(held.card, "unbound", caller)
         await audit.record(caller, "card.unbind", target_type="card", target_id=card_id)
 
 
-async def set_display(caller: Caller, card_id: str, mode: str) -> HeldCard:
+async def set_display(ctx: AppContext, caller: Caller, card_id: str, mode: str) -> HeldCard:
     """The holder picks whether the card shows a dynamic or a static code."""
     held = await held_card(caller, card_id)
     held.card.display_mode = mode
-    await held.card.save(update_fields=["display_mode", "updated_at"])
+    async with card_state.changing(ctx, card_id):
+        await held.card.save(update_fields=["display_mode", "updated_at"])
     return held
 
 
@@ -206,7 +210,9 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
 }
 
 
-async def change_status(card: Card, action: str, who: Caller, reason: str | None = None) -> Card:
+async def change_status(
+    ctx: AppContext, card: Card, action: str, who: Caller, reason: str | None = None
+) -> Card:
     """Move a card through its lifecycle, recorded with who and when.
 
     The update is conditional on the current status, so two simultaneous changes cannot both
@@ -217,7 +223,7 @@ async def change_status(card: Card, action: str, who: Caller, reason: str | None
     changes: dict[str, str] = {"status": target}
     if action == "restore":
         changes["static_ref"] = secrets.token_hex(8)
-    async with in_transaction():
+    async with card_state.changing(ctx, card.card_id):
         updated = await Card.filter(card_id=card.card_id, status__in=allowed).update(**changes)
         if not updated:
             raise DomainError("INVALID_STATE", f"a {card.status} card cannot be {action}")
@@ -229,10 +235,10 @@ async def change_status(card: Card, action: str, who: Caller, reason: str | None
     return card
 
 
-async def holder_change(caller: Caller, card_id: str, action: str) -> HeldCard:
+async def holder_change(ctx: AppContext, caller: Caller, card_id: str, action: str) -> HeldCard:
     """A holder reports their card lost or restores it."""
     held = await held_card(caller, card_id)
-    await change_status(held.card, action, caller)
+    await change_status(ctx, held.card, action, caller)
     return held
 
 

@@ -1,21 +1,30 @@
 """One verification path for every terminal call: parse → issuer → local or forwarded →
-MAC/TOTP → consume (one atomic Redis step) → card status → identity."""
+MAC/TOTP → consume and card state (one atomic Redis step, in the same round trip as the
+caller's token and storm checks) → identity."""
 
 from __future__ import annotations
 
+import itertools
+import os
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from api.auth.tokens import TokenCheck
+from api.cards import material as card_material
 from api.cards import qr
-from api.cards.identity import Identity, open_identity
+from api.cards import state as card_state
+from api.cards.identity import Identity
 from api.cards.models import Card
-from api.cards.service import TOTP_CONTEXT
+from api.cards.state import CardState
 from api.context import AppContext
-from api.errors import DomainError
-from api.kv import key
+from api.errors import DomainError, too_many
+from api.kv import KV, Trip, key
 from api.masking import mask_id_number
 from api.terminals import peers
+from api.terminals.settings_store import qr_lifetime
 
 STATUS_ERRORS = {"lost": "CARD_LOST", "frozen": "CARD_FROZEN", "cancelled": "CARD_CANCELLED"}
 
@@ -51,27 +60,120 @@ def refuse_unusable(status: str) -> None:
         raise DomainError(STATUS_ERRORS[status], f"this card is {status}")
 
 
-async def _consume(ctx: AppContext, parsed: qr.DynamicCode, now: int) -> None:
-    # SET NX, kept until the code expires: the first verification wins, later ones are replays.
-    name = key("qr-used", f"ref:{parsed.ref}", parsed.nonce)
-    if not await ctx.kv.claim(name, max(1, parsed.expires_at - now) + qr.CLOCK_SKEW):
-        raise DomainError("QR_REPLAYED", "this code has already been used; refresh it")
+@dataclass
+class Gate:
+    """What must hold before a terminal may spend a code: its token still alive and the
+    terminal not slowed by a storm of forged codes. The gate's reads ride in the round trip
+    that spends the code (:meth:`ride`, :meth:`settle`); a code taken while the gate turns out
+    shut is given back. :meth:`hold` checks it on its own (refusals, forwarded codes)."""
+
+    token: TokenCheck | None
+    storm_key: str
+    limit: int
+    window: int
+    settled: bool = False
+
+    def ride(self, trip: Trip) -> tuple[int, int]:
+        """Queue the gate's reads; their places in the answers."""
+        return (self.token.ride(trip) if self.token else -1, trip.get(self.storm_key))
+
+    def settle(self, answers: list[Any], places: tuple[int, int]) -> None:
+        """``UNAUTHENTICATED`` for a dead token, ``TOO_MANY_REQUESTS`` for a slowed terminal."""
+        self.settled = True
+        if self.token:
+            self.token.settle(answers[places[0]])
+        count = answers[places[1]]
+        if count and int(count) >= self.limit:
+            raise too_many(self.window, "too many invalid codes from this terminal; wait a minute")
+
+    async def hold(self, kv: KV) -> None:
+        """Check the gate in a round trip of its own, unless that is done already."""
+        if not self.settled:
+            trip = kv.trip()
+            places = self.ride(trip)
+            self.settle(await trip.send(), places)
 
 
-async def verify_local(ctx: AppContext, payload: qr.DynamicCode | qr.StaticCode) -> VerifiedCard:
-    """Verify one of our own codes and consume it if dynamic."""
-    card = await Card.get_or_none(static_ref=payload.ref).select_related("person")
-    if card is None:
+# What this worker writes into a code it takes (to give it back, or know it again): unique
+# without asking the OS for randomness on every scan.
+_WORKER = secrets.token_hex(6)
+_CLAIMS = itertools.count()
+
+
+def _used_key(card_id: str, nonce: str) -> str:
+    # Kept until the code expires: the first verification wins, later ones are replays. Same
+    # hash tag as the card's state, so that one script reads one and takes the other.
+    return key("qr-used", f"card:{card_id}", nonce)
+
+
+async def verify_local(
+    ctx: AppContext, payload: qr.DynamicCode | qr.StaticCode, gate: Gate | None = None
+) -> VerifiedCard:
+    """Verify one of our own codes and consume it if dynamic: one round trip to the store
+    (gate, the card's state and the single-use claim) once this worker knows the card."""
+    found = await card_material.by_ref(ctx, payload.ref)
+    if found is None:
         raise DomainError("QR_FORGED", "this code was not issued by the card centre")
+    now = int(time.time())
     if isinstance(payload, qr.DynamicCode):
-        now = int(time.time())
-        secret = ctx.keys.ring.open(card.totp_secret_sealed, context=TOTP_CONTEXT)
-        qr.check_dynamic(payload, secret, now)
-        await _consume(ctx, payload, now)
+        lifetime = await qr_lifetime(ctx)
+        qr.check_dynamic(payload, found.totp_key, now, likely_lifetime=lifetime)
+        state, taken = await _spend(ctx, found.card_id, payload, now, gate)
     else:
         qr.check_static(payload, ctx.keys.issuer_key)
-    refuse_unusable(card.status)
-    return verified_card(card, open_identity(ctx, card.person))
+        state, taken = await _read_state(ctx, found.card_id, gate), True
+    if state is None or state.ref != payload.ref:  # the reference was rotated away
+        card_material.forget_ref(ctx, payload.ref)
+        raise DomainError("QR_FORGED", "this code was not issued by the card centre")
+    if not taken:
+        raise DomainError("QR_REPLAYED", "this code has already been used; refresh it")
+    refuse_unusable(state.status)
+    return VerifiedCard(
+        card_id=found.card_id,
+        issuer=found.issuer,
+        name=found.holder_name(ctx),
+        gender=found.gender,
+        birth_date=found.birth_date,
+        id_number_masked=found.id_number_masked,
+        status=state.status,
+    )
+
+
+async def _spend(
+    ctx: AppContext, card_id: str, payload: qr.DynamicCode, now: int, gate: Gate | None
+) -> tuple[CardState | None, bool]:
+    """Take the code once and read the card's state, with the gate, in one round trip."""
+    used = _used_key(card_id, payload.nonce)
+    ttl = max(1, payload.expires_at - now) + qr.CLOCK_SKEW
+    mine = f"{_WORKER}:{os.getpid()}:{next(_CLAIMS)}"  # the pid tells forked workers apart
+    trip = ctx.kv.trip()
+    places = gate.ride(trip) if gate else None
+    at = trip.claim_beside(used, ttl, mine, card_state.state_key(card_id))
+    answers = await trip.send()
+    claim = answers[at]
+    if gate and places:
+        try:
+            gate.settle(answers, places)
+        except DomainError:
+            if claim and claim.taken:
+                await ctx.kv.unclaim(used, mine)
+            raise
+    if claim is not None:
+        return CardState.decode(claim.beside), claim.taken
+    # No copy of the state yet: fill it from the database, then take the code on its own.
+    return await card_state.load(ctx, card_id), await ctx.kv.claim(used, ttl, mine)
+
+
+async def _read_state(ctx: AppContext, card_id: str, gate: Gate | None) -> CardState | None:
+    """The card's state, with the gate, in one round trip."""
+    trip = ctx.kv.trip()
+    places = gate.ride(trip) if gate else None
+    at = trip.get(card_state.state_key(card_id))
+    answers = await trip.send()
+    if gate and places:
+        gate.settle(answers, places)
+    raw = answers[at]
+    return CardState.decode(raw) if raw else await card_state.load(ctx, card_id)
 
 
 def verified_card(card: Card, identity: Identity) -> VerifiedCard:
@@ -88,12 +190,19 @@ def verified_card(card: Card, identity: Identity) -> VerifiedCard:
 
 
 async def verify_any(
-    ctx: AppContext, text: str, scene: str, institution_code: str, terminal_id: str
+    ctx: AppContext,
+    text: str,
+    scene: str,
+    institution_code: str,
+    terminal_id: str,
+    gate: Gate | None = None,
 ) -> VerifiedCard:
     """Verify a scanned payload, here or at its issuer's card centre."""
     payload = qr.parse(text)
     if payload.issuer == ctx.settings.issuer:
-        return await verify_local(ctx, payload)
+        return await verify_local(ctx, payload, gate)
+    if gate:
+        await gate.hold(ctx.kv)
     answer = await peers.forward_verify(
         ctx, payload.issuer, text, scene, institution_code, terminal_id
     )

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
+
+if TYPE_CHECKING:
+    from api.auth.tokens import TokenCheck
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,9 @@ class Caller:
     attrs: dict[str, Any] = field(default_factory=dict)
     ip: str | None = None
     request_id: str | None = None
+    # Set on routes that fold the token's liveness read into their own round trip: until it is
+    # settled, this caller is known only from claims the token had (see ``api_route``).
+    token_check: TokenCheck | None = None
 
     def has_scope(self, scope: str) -> bool:
         """True when this caller was granted ``scope``."""

@@ -6,6 +6,7 @@ The same declaration feeds /openapi.json, so the documented shapes are the valid
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,18 +48,38 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def authenticate(request: Request, kinds: Sequence[str], scope: str | None) -> Caller:
-    """The caller behind the bearer token, if it is one of ``kinds`` holding ``scope``."""
+async def authenticate(
+    request: Request, kinds: Sequence[str], scope: str | None, *, fold: bool = False
+) -> Caller:
+    """The caller behind the bearer token, if it is one of ``kinds`` holding ``scope``.
+
+    With ``fold``, a token this worker has already seen alive is not read again here: the
+    caller carries a :class:`~api.auth.tokens.TokenCheck` that the handler settles in its own
+    round trip to the store (and ``api_route`` settles it before answering if not).
+    """
     token = _bearer(request)
     if token is None:
         raise DomainError("UNAUTHENTICATED", "missing bearer token")
-    claims = await tokens.resolve(ctx_of(request).kv, token)
-    if claims is None:
-        raise DomainError("UNAUTHENTICATED", "token unknown or expired")
-    if claims.get("kind") not in kinds:
-        raise DomainError("FORBIDDEN", "this token may not call this endpoint")
+    ctx = ctx_of(request)
+    check = None
+    seen = ("token", tokens.token_key(token)) if fold else None
+    known = ctx.cache.get(seen) if seen else None
+    if known is not None:
+        raw, claims = known
+        check = tokens.TokenCheck(seen[1], raw)
+    else:
+        raw = await tokens.resolve_raw(ctx.kv, token)
+        if raw is None:
+            raise DomainError("UNAUTHENTICATED", "token unknown or expired")
+        claims = json.loads(raw)
+        if seen:  # claims never change while the token lives
+            ctx.cache.put(seen, (raw, claims))
     scopes = tuple(claims.get("scopes", ()))
-    if scope and scope not in scopes:
+    if claims.get("kind") not in kinds or (scope and scope not in scopes):
+        if check:  # a token that is no more answers 401, whatever it may have been
+            await check.confirm(ctx.kv)
+        if claims.get("kind") not in kinds:
+            raise DomainError("FORBIDDEN", "this token may not call this endpoint")
         raise DomainError("FORBIDDEN", f"token lacks the {scope!r} scope")
     return Caller(
         kind=claims["kind"],
@@ -67,6 +88,7 @@ async def authenticate(request: Request, kinds: Sequence[str], scope: str | None
         attrs=claims.get("attrs", {}),
         ip=request.client.host if request.client else None,
         request_id=request.scope.get("ehc.request_id"),
+        token_check=check,
     )
 
 
@@ -92,6 +114,7 @@ def api_route(
     status: int = 200,
     auth: Sequence[str] = (),
     scope: str | None = None,
+    fold_auth: bool = False,
     summary: str | None = None,
     tags: Sequence[str] = (),
     errors: Sequence[str] = (),
@@ -100,17 +123,32 @@ def api_route(
 
     ``auth`` lists the caller kinds allowed (``client``, ``admin``, ``resident``); empty means
     public. The authenticated :class:`Caller` is read in the handler with ``caller_of``.
+    ``fold_auth`` (hot paths only) lets the handler read the token's liveness in its own round
+    trip (``Caller.token_check``); whatever the handler does, no answer leaves before the token
+    was found alive.
     """
 
     async def endpoint(request: Request) -> Response:
+        check = None
         if auth:
-            request.scope["ehc.caller"] = await authenticate(request, auth, scope)
-        args: list[Any] = []
-        if body is not None:
-            args.append(await parse_body(request, body, ctx_of(request).settings.max_body_bytes))
-        if query is not None:
-            args.append(parse_query(request, query))
-        return serialise(await handler(request, *args), status)
+            caller = await authenticate(request, auth, scope, fold=fold_auth)
+            request.scope["ehc.caller"] = caller
+            check = caller.token_check
+        try:
+            args: list[Any] = []
+            if body is not None:
+                limit = ctx_of(request).settings.max_body_bytes
+                args.append(await parse_body(request, body, limit))
+            if query is not None:
+                args.append(parse_query(request, query))
+            result = await handler(request, *args)
+        except DomainError:
+            if check:  # a dead token answers 401 before any other refusal
+                await check.confirm(ctx_of(request).kv)
+            raise
+        if check:
+            await check.confirm(ctx_of(request).kv)
+        return serialise(result, status)
 
     spec = EndpointSpec(
         method=method.upper(),

@@ -6,11 +6,13 @@ import asyncio
 import random
 import secrets
 
+import httpx
 import pytest
 
 from tests.support.counter import qr_payload, terminal_headers
 from tests.support.partner import bearer
 from tests.support.people import make_person
+from tests.support.processes import ehc_process, free_port
 from tests.support.resident import collect, register_person, wechat_session
 
 VERIFY = "/api/v1/pos/verify"
@@ -176,3 +178,81 @@ async def test_residents_and_revoked_terminals_cannot_verify(api, holder, admin_
     headers = await terminal_headers(api, made)
     await api.post(f"/api/v1/admin/terminals/{made['terminal_id']}/revoke", headers=admin_headers)
     assert (await api.post(VERIFY, json={"qr": payload}, headers=headers)).status_code == 401
+
+
+async def new_terminal(api, admin_headers, name: str) -> dict:
+    made = await api.post(
+        "/api/v1/admin/terminals",
+        json={"name": name, "institution_code": "H0001", "kind": "kiosk"},
+        headers=admin_headers,
+    )
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+async def test_a_terminal_revoked_after_verifying_is_refused_at_once(
+    api, holder, admin_headers
+) -> None:
+    kiosk = await new_terminal(api, admin_headers, "Kiosk soon revoked")
+    headers = await terminal_headers(api, kiosk)
+    card_id = holder["card"]["card_id"]
+    first = await qr_payload(api, holder["token"], card_id)
+    assert (await api.post(VERIFY, json={"qr": first}, headers=headers)).status_code == 200
+    await api.post(f"/api/v1/admin/terminals/{kiosk['terminal_id']}/revoke", headers=admin_headers)
+    code = await qr_payload(api, holder["token"], card_id)
+    refused = await api.post(VERIFY, json={"qr": code}, headers=headers)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "UNAUTHENTICATED"
+    forged = await api.post(VERIFY, json={"qr": code[:-1] + "x"}, headers=headers)
+    assert forged.status_code == 401
+    # the refused scan did not spend the code: a working window still takes it
+    window = await terminal_headers(api, await new_terminal(api, admin_headers, "Window 9"))
+    assert (await api.post(VERIFY, json={"qr": code}, headers=window)).status_code == 200
+
+
+async def test_a_signed_out_resident_gets_no_more_codes(api, holder) -> None:
+    card_id = holder["card"]["card_id"]
+    await qr_payload(api, holder["token"], card_id)
+    ended = await api.delete("/api/v1/channels/sessions", headers=bearer(holder["token"]))
+    assert ended.status_code in (200, 204)
+    resp = await api.get(f"/api/v1/cards/{card_id}/qrcode", headers=bearer(holder["token"]))
+    assert resp.status_code == 401
+
+
+@pytest.mark.postgres_only  # the embedded store lives in one process: nothing to share
+async def test_changes_made_through_another_instance_are_obeyed_at_once(
+    api, live, holder, terminal, admin_headers
+) -> None:
+    headers = await terminal_headers(api, terminal)
+    resident = bearer(holder["token"])
+    card_id = holder["card"]["card_id"]
+    static = await qr_payload(api, holder["token"], card_id, "static")
+    # this instance has now verified and shown the card: it knows it
+    assert (await api.post(VERIFY, json={"qr": static}, headers=headers)).status_code == 200
+    qrcode = f"/api/v1/cards/{card_id}/qrcode"
+    with ehc_process(["serve", "--port", str(free_port())], live.env) as other_url:
+        async with httpx.AsyncClient(base_url=other_url, timeout=30) as other:
+            freeze = f"/api/v1/admin/cards/{card_id}/freeze"
+            assert (await other.post(freeze, json={}, headers=admin_headers)).status_code == 200
+            frozen = await api.post(VERIFY, json={"qr": static}, headers=headers)
+            assert frozen.status_code == 403 and frozen.json()["error"]["code"] == "CARD_FROZEN"
+            shown = await api.get(qrcode, headers=resident)
+            assert shown.json()["error"]["code"] == "CARD_FROZEN"
+            unfreeze = f"/api/v1/admin/cards/{card_id}/unfreeze"
+            assert (await other.post(unfreeze, json={}, headers=admin_headers)).status_code == 200
+            assert (await api.post(VERIFY, json={"qr": static}, headers=headers)).status_code == 200
+            # lost and restored over there: the old printed code is dead here too
+            await other.post(f"/api/v1/cards/{card_id}/loss", headers=resident)
+            await other.post(f"/api/v1/cards/{card_id}/restore", headers=resident)
+            old = await api.post(VERIFY, json={"qr": static}, headers=headers)
+            assert old.status_code == 400 and old.json()["error"]["code"] == "QR_FORGED"
+            fresh = await qr_payload(api, holder["token"], card_id, "static")
+            assert fresh != static
+            assert (await api.post(VERIFY, json={"qr": fresh}, headers=headers)).status_code == 200
+            # shown as static over there from now on
+            await other.put(
+                f"/api/v1/cards/{card_id}/display", json={"mode": "static"}, headers=resident
+            )
+            assert (await api.get(qrcode, headers=resident)).json()["mode"] == "static"
+            # unbound over there: this instance hands this user no more codes for it
+            await other.delete(f"/api/v1/cards/{card_id}", headers=resident)
+            assert (await api.get(qrcode, headers=resident)).status_code == 404

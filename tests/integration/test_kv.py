@@ -69,3 +69,46 @@ async def test_tokens_expire_and_groups_revoke(kv: KV) -> None:
     made = [await tokens.issue(kv, {"kind": "client", "sub": "b"}, 60, group=group) for _ in "ab"]
     assert await tokens.revoke_group(kv, group) == 2
     assert [await tokens.resolve(kv, t) for t in made] == [None, None]
+
+
+async def test_one_trip_reads_and_claims_beside_a_present_key(kv: KV) -> None:
+    tag = secrets.token_hex(4)
+    used, beside, other = key("t", tag, "used"), key("t", tag, "state"), fresh("other")
+    trip = kv.trip()
+    at = trip.claim_beside(used, 60, "me", beside)
+    assert (await trip.send())[at] is None  # nothing beside it: nothing taken
+    assert await kv.claim(used, 60, "someone")  # (so it was not taken above)
+    await kv.delete(used)
+    await kv.set(beside, "active", 60)
+    await kv.set(other, "x", 60)
+
+    async def attempt(value: str) -> list:
+        trip = kv.trip()
+        trip.get(other)
+        trip.claim_beside(used, 60, value, beside)
+        return await trip.send()
+
+    answers = await asyncio.gather(*(attempt(f"v{i}") for i in range(20)))
+    assert all(a[0] == "x" and a[1].beside == "active" for a in answers)
+    assert sum(a[1].taken for a in answers) == 1
+    winner = next(f"v{i}" for i, a in enumerate(answers) if a[1].taken)
+    assert (await attempt(winner))[1].taken  # sent again after a lost reply: still ours
+    await kv.unclaim(used, "v-not-the-winner")
+    assert not (await attempt("late"))[1].taken
+    await kv.unclaim(used, winner)
+    assert (await attempt("late"))[1].taken
+
+
+async def test_a_fill_that_read_an_older_generation_is_refused(kv: KV) -> None:
+    tag = secrets.token_hex(4)
+    value, generation = key("g", tag, "value"), key("g", tag, "gen")
+    seen = await kv.get(generation)
+    assert await kv.set_if_unchanged(value, "old", 60, guard=generation, seen=seen)
+    seen = await kv.get(generation)
+    await kv.forget(value, generation, 60)  # a change lands between the read and the fill
+    assert await kv.get(value) is None
+    assert not await kv.set_if_unchanged(value, "stale", 60, guard=generation, seen=seen)
+    assert await kv.get(value) is None
+    fresh_seen = await kv.get(generation)
+    assert await kv.set_if_unchanged(value, "new", 60, guard=generation, seen=fresh_seen)
+    assert await kv.get(value) == "new"

@@ -1,0 +1,78 @@
+"""Card material: what never changes about a card once issued (its issuer, TOTP secret and
+holder's fixed particulars), kept per worker in the bounded in-process cache so that the QR
+hot paths neither query the database nor unseal the secret on every call.
+
+What may change (status, QR reference, holders) is never taken from here: it comes from the
+card state mirror (``api.cards.state``) on every call. The holder's name stays sealed here and
+is opened only for the request that shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from api.cards import qr
+from api.cards.identity import ID_NUMBER, NAME
+from api.cards.models import Card
+from api.cards.service import TOTP_CONTEXT
+from api.context import AppContext
+from api.masking import mask_id_number
+
+
+@dataclass(frozen=True)
+class CardMaterial:
+    """A card's fixed particulars, as the QR paths need them."""
+
+    card_id: str
+    issuer: str
+    totp_key: bytes
+    gender: str
+    birth_date: date | None
+    name_sealed: str
+    id_number_masked: str
+
+    def holder_name(self, ctx: AppContext) -> str:
+        """The holder's name in clear, for the one answer that shows it."""
+        return ctx.keys.ring.open(self.name_sealed, context=NAME)
+
+
+async def by_ref(ctx: AppContext, ref: str) -> CardMaterial | None:
+    """The card a QR reference names (the reference it had when cached: the caller checks it
+    against the card's state), or None when no card has it."""
+    cached = ctx.cache.get(("card-ref", ref))
+    if cached is not None:
+        return cached
+    card = await Card.get_or_none(static_ref=ref).select_related("person")
+    return _remember(ctx, card) if card else None
+
+
+async def by_id(ctx: AppContext, card_id: str) -> CardMaterial | None:
+    """A card's material by id, or None for an unknown card."""
+    cached = ctx.cache.get(("card", card_id))
+    if cached is not None:
+        return cached
+    card = await Card.get_or_none(card_id=card_id).select_related("person")
+    return _remember(ctx, card) if card else None
+
+
+def forget_ref(ctx: AppContext, ref: str) -> None:
+    """A reference that was rotated away: stop resolving it here."""
+    ctx.cache.pop(("card-ref", ref))
+
+
+def _remember(ctx: AppContext, card: Card) -> CardMaterial:
+    ring = ctx.keys.ring
+    person = card.person
+    material = CardMaterial(
+        card_id=card.card_id,
+        issuer=card.issuer,
+        totp_key=qr.card_key(ring.open(card.totp_secret_sealed, context=TOTP_CONTEXT)),
+        gender=person.gender,
+        birth_date=person.birth_date,
+        name_sealed=person.name_sealed,
+        id_number_masked=mask_id_number(ring.open(person.id_number_sealed, context=ID_NUMBER)),
+    )
+    ctx.cache.put(("card", card.card_id), material)
+    ctx.cache.put(("card-ref", card.static_ref), material)
+    return material

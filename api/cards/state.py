@@ -1,0 +1,108 @@
+"""The card state mirror: what may change about a card (status, QR reference, display mode,
+holders), copied from the database into Redis so that the QR hot paths read it in the round
+trip they make anyway, and every worker and instance sees a change at once.
+
+The database stays the source of truth. A miss is filled from it; every change deletes the copy
+and advances a generation counter, inside the changing transaction and again after its commit,
+and a fill that read an older generation is refused, so a fill racing a change never leaves the
+old state behind. The copy also expires (``STATE_TTL``) as a last resort.
+
+On the embedded defaults the copy lives in the in-process store, like single-use codes and
+sessions: a second process on the same database file does not see it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from api.cards.models import Card, CardBinding
+from api.context import AppContext
+from api.errors import not_found
+from api.kv import key
+from api.web.caller import Caller
+
+STATE_TTL = 600
+GENERATION_TTL = 2 * STATE_TTL  # outlives any copy filled under it
+
+
+@dataclass(frozen=True)
+class CardState:
+    """A card's changing state, as every worker sees it."""
+
+    status: str
+    ref: str
+    display_mode: str
+    holders: tuple[str, ...]
+
+    def encode(self) -> str:
+        """Compact JSON for the store."""
+        return json.dumps(
+            [self.status, self.ref, self.display_mode, list(self.holders)], separators=(",", ":")
+        )
+
+    @classmethod
+    def decode(cls, raw: str) -> CardState:
+        """The state :meth:`encode` wrote."""
+        status, ref, mode, holders = json.loads(raw)
+        return cls(status, ref, mode, tuple(holders))
+
+
+def state_key(card_id: str) -> str:
+    """Where the copy lives (hash tag ``card:<id>``, shared with the card's used QR codes)."""
+    return key("card", f"card:{card_id}", "state")
+
+
+def _generation_key(card_id: str) -> str:
+    return key("card", f"card:{card_id}", "gen")
+
+
+async def load(ctx: AppContext, card_id: str) -> CardState | None:
+    """Read the state from the database and mirror it; None for an unknown card."""
+    seen = await ctx.kv.get(_generation_key(card_id))
+    card = await Card.get_or_none(card_id=card_id).only("status", "static_ref", "display_mode")
+    if card is None:
+        return None
+    holders = await CardBinding.filter(card_id=card_id).values_list("user_id", flat=True)
+    state = CardState(card.status, card.static_ref, card.display_mode, tuple(sorted(holders)))
+    await ctx.kv.set_if_unchanged(
+        state_key(card_id), state.encode(), STATE_TTL, guard=_generation_key(card_id), seen=seen
+    )
+    return state
+
+
+async def of_holder(ctx: AppContext, caller: Caller, card_id: str) -> CardState:
+    """The state of one of the caller's cards (anyone else's is 404), read in one round trip
+    with the caller's token check when the route folds it."""
+    check = caller.token_check
+    trip = ctx.kv.trip()
+    alive = check.ride(trip) if check else 0
+    at = trip.get(state_key(card_id))
+    answers = await trip.send()
+    if check:
+        check.settle(answers[alive])
+    raw = answers[at]
+    state = CardState.decode(raw) if raw else await load(ctx, card_id)
+    if state is None or caller.id not in state.holders:
+        raise not_found("card")
+    return state
+
+
+async def forget(ctx: AppContext, card_id: str) -> None:
+    """Drop the copy: the card's state has changed (or is about to)."""
+    await ctx.kv.forget(state_key(card_id), _generation_key(card_id), GENERATION_TTL)
+
+
+@asynccontextmanager
+async def changing(ctx: AppContext, card_id: str) -> AsyncIterator[None]:
+    """A transaction that changes a card's state. The copy is dropped before the commit (so a
+    store that cannot be reached stops the change) and after it (so a fill that read the
+    database in between does not outlive the change)."""
+    async with in_transaction():
+        yield
+        await forget(ctx, card_id)
+    await forget(ctx, card_id)
