@@ -13,22 +13,18 @@ import httpx
 import pytest
 import xmltodict
 
-from tests.support.hospital import ensure_hospital, one_slot
 from tests.support.partner import bearer
-from tests.support.paying import confirm_payment
+from tests.support.paying import FEE, confirm_payment, held_booking
 from tests.support.people import Person, make_person
 from tests.support.processes import ehc_process, free_port
-from tests.support.resident import alipay_session, collect, new_holder, register_person
+from tests.support.resident import new_holder
 from tests.support.waiting import eventually
-
-FEE = 1500
 
 
 @pytest.fixture(scope="session")
-async def clinic(live, admin_headers, terminal, merchant) -> str:
-    """The test hospital, the WeChat Pay merchant, and the hospital known to the insurance."""
+async def clinic(clinic, live) -> str:
+    """The test hospital (conftest's), also known to the insurance platform."""
     async with httpx.AsyncClient(base_url=live.base_url) as api:
-        await ensure_hospital(api, admin_headers, terminal["institution_code"])
         made = await api.post(
             "/mock/insurance/institutions",
             json={
@@ -37,7 +33,7 @@ async def clinic(live, admin_headers, terminal, merchant) -> str:
             },
         )
         assert made.status_code == 201, made.text
-    return terminal["institution_code"]
+    return clinic
 
 
 async def insure(api, person: Person, balance: int, fund_ratio: float = 0.5) -> None:
@@ -56,6 +52,18 @@ async def auth_code(api, person: Person) -> str:
     return resp.json()["auth_code"]
 
 
+async def insured_booking(
+    api, admin_headers, clinic, channel_apps, balance: int
+) -> tuple[dict, dict, httpx.Response]:
+    """An insured WeChat resident (``balance`` fen in the personal account), their held
+    booking, and its payment opened with their insurance authorisation."""
+    holder = await new_holder(api, channel_apps["wechat"]["app_id"])
+    await insure(api, holder["person"], balance=balance)
+    booking = await held_booking(api, admin_headers, clinic, holder)
+    code = await auth_code(api, holder["person"])
+    return holder, booking, await pay(api, holder, booking["appointment_id"], "wechat", code)
+
+
 async def account_of(api, person: Person) -> dict:
     """The person's account at the insurance platform: balance, reservation, orders."""
     return (await api.get(f"/mock/insurance/people/{person.id_number}")).json()
@@ -71,17 +79,6 @@ async def wechat_order(api, live, out_trade_no: str) -> dict:
     body = "<xml>" + "".join(f"<{k}>{v}</{k}>" for k, v in fields.items()) + "</xml>"
     resp = await api.post("/mock/wechat/pay/orderquery", content=body)
     return dict(xmltodict.parse(resp.text)["xml"])
-
-
-async def held_booking(api, admin_headers, clinic, holder) -> dict:
-    _, slot_id = await one_slot(api, admin_headers, clinic, fee=FEE)
-    made = await api.post(
-        "/api/v1/appointments",
-        json={"card_id": holder["card"]["card_id"], "slot_id": slot_id},
-        headers=bearer(holder["token"]),
-    )
-    assert made.json()["status"] == "pending_payment", made.text
-    return made.json()
 
 
 async def pay(api, holder, appointment_id: str, method: str, code: str | None) -> httpx.Response:
@@ -106,14 +103,10 @@ async def wait_for_status(api, holder, kind: str, ident: str, status: str) -> di
 async def test_the_insurance_pays_its_part_and_wechat_only_the_self_pay_part(
     api, live, admin_headers, clinic, channel_apps
 ) -> None:
-    holder = await new_holder(api, channel_apps["wechat"]["app_id"])
-    person = holder["person"]
-    await insure(api, person, balance=300)
-    booking = await held_booking(api, admin_headers, clinic, holder)
-
-    started = await pay(
-        api, holder, booking["appointment_id"], "wechat", await auth_code(api, person)
+    holder, booking, started = await insured_booking(
+        api, admin_headers, clinic, channel_apps, balance=300
     )
+    person = holder["person"]
     assert started.status_code == 201, started.text
     payment = started.json()
     split = payment["insurance"]
@@ -150,14 +143,10 @@ async def test_the_insurance_pays_its_part_and_wechat_only_the_self_pay_part(
 async def test_a_fee_the_insurance_covers_in_full_books_without_wechat(
     api, live, admin_headers, clinic, channel_apps
 ) -> None:
-    holder = await new_holder(api, channel_apps["wechat"]["app_id"])
-    person = holder["person"]
-    await insure(api, person, balance=10_000)
-    booking = await held_booking(api, admin_headers, clinic, holder)
-
-    started = await pay(
-        api, holder, booking["appointment_id"], "wechat", await auth_code(api, person)
+    holder, booking, started = await insured_booking(
+        api, admin_headers, clinic, channel_apps, balance=10_000
     )
+    person = holder["person"]
     assert started.status_code == 201, started.text
     payment = started.json()
     assert payment["insurance"]["fund"] == 750 and payment["insurance"]["account"] == 750
@@ -267,13 +256,10 @@ async def test_paying_again_reuses_the_open_pre_settlement(
 async def test_a_refused_settlement_gives_the_self_pay_back(
     api, admin_headers, clinic, channel_apps
 ) -> None:
-    holder = await new_holder(api, channel_apps["wechat"]["app_id"])
-    person = holder["person"]
-    await insure(api, person, balance=300)
-    booking = await held_booking(api, admin_headers, clinic, holder)
-    started = await pay(
-        api, holder, booking["appointment_id"], "wechat", await auth_code(api, person)
+    holder, booking, started = await insured_booking(
+        api, admin_headers, clinic, channel_apps, balance=300
     )
+    person = holder["person"]
     payment = started.json()
     await api.post(
         "/mock/faults",
@@ -295,11 +281,8 @@ async def test_a_refused_settlement_gives_the_self_pay_back(
 async def test_alipay_carries_the_self_pay_part_and_cancelling_returns_every_part(
     api, admin_headers, clinic, channel_apps
 ) -> None:
-    session = await alipay_session(api, channel_apps["alipay"]["app_id"], secrets.token_hex(5))
-    person = make_person(random.Random(secrets.randbits(64)))
-    await register_person(api, person)
-    card = (await collect(api, session["token"], person)).json()
-    holder = {"token": session["token"], "card": card}
+    holder = await new_holder(api, channel_apps["alipay"]["app_id"], "alipay")
+    person = holder["person"]
     await insure(api, person, balance=200, fund_ratio=0.6)
     booking = await held_booking(api, admin_headers, clinic, holder)
     started = await pay(
@@ -358,13 +341,10 @@ async def test_a_lapsed_hold_revokes_the_pre_settlement(
 async def test_settling_and_refunding_are_retried_while_the_insurance_is_down(
     api, admin_headers, clinic, channel_apps
 ) -> None:
-    holder = await new_holder(api, channel_apps["wechat"]["app_id"])
-    person = holder["person"]
-    await insure(api, person, balance=300)
-    booking = await held_booking(api, admin_headers, clinic, holder)
-    started = await pay(
-        api, holder, booking["appointment_id"], "wechat", await auth_code(api, person)
+    holder, booking, started = await insured_booking(
+        api, admin_headers, clinic, channel_apps, balance=300
     )
+    person = holder["person"]
     payment = started.json()
     # the first settle fails: the notify is answered FAIL, WeChat Pay retries, the retry settles
     await api.post("/mock/faults", json={"target": "insurance.6204", "mode": "http_500"})

@@ -2,31 +2,14 @@
 
 from __future__ import annotations
 
-import random
-import secrets
-
 import pytest
 
 from tests.support.hospital import one_slot
 from tests.support.partner import bearer
-from tests.support.paying import confirm_payment
-from tests.support.people import make_person
+from tests.support.paying import FEE, confirm_payment, held_booking
 from tests.support.processes import ehc_process, free_port
-from tests.support.resident import alipay_session, collect, new_holder, register_person
+from tests.support.resident import new_holder
 from tests.support.waiting import eventually
-
-FEE = 1500
-
-
-async def held_booking(api, admin_headers, clinic, holder) -> dict:
-    _, slot_id = await one_slot(api, admin_headers, clinic, fee=FEE)
-    made = await api.post(
-        "/api/v1/appointments",
-        json={"card_id": holder["card"]["card_id"], "slot_id": slot_id},
-        headers=bearer(holder["token"]),
-    )
-    assert made.json()["status"] == "pending_payment", made.text
-    return made.json()
 
 
 async def pay(api, holder, appointment_id: str, method: str) -> dict:
@@ -110,11 +93,7 @@ async def test_forged_notify_changes_nothing(api, admin_headers, clinic, channel
 async def test_alipay_pays_and_cancelling_refunds_to_alipay(
     api, admin_headers, clinic, channel_apps
 ) -> None:
-    session = await alipay_session(api, channel_apps["alipay"]["app_id"], secrets.token_hex(5))
-    person = make_person(random.Random(secrets.randbits(64)))
-    await register_person(api, person)
-    card = (await collect(api, session["token"], person)).json()
-    holder = {"token": session["token"], "card": card}
+    holder = await new_holder(api, channel_apps["alipay"]["app_id"], "alipay")
     booking = await held_booking(api, admin_headers, clinic, holder)
     started = await pay(api, holder, booking["appointment_id"], "alipay")
     assert set(started["params"]) >= {"trade_no"}
@@ -126,7 +105,7 @@ async def test_alipay_pays_and_cancelling_refunds_to_alipay(
 
     await eventually(booked)
     cancelled = await api.post(
-        f"/api/v1/appointments/{booking['appointment_id']}/cancel", headers=bearer(session["token"])
+        f"/api/v1/appointments/{booking['appointment_id']}/cancel", headers=bearer(holder["token"])
     )
     assert cancelled.json()["status"] == "cancelled"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import secrets
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,8 +14,7 @@ from tests.integration.test_payments import pay
 from tests.support.hospital import one_slot
 from tests.support.partner import bearer
 from tests.support.paying import confirm_payment
-from tests.support.people import make_person
-from tests.support.resident import alipay_session, collect, register_person, wechat_session
+from tests.support.resident import new_holder
 from tests.support.waiting import eventually
 
 ORDERS = 100
@@ -29,16 +27,6 @@ def _today() -> str:
     return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
 
-async def _holder(api: httpx.AsyncClient, method: str, app_id: str) -> dict:
-    login = wechat_session if method == "wechat" else alipay_session
-    session = await login(api, app_id, secrets.token_hex(6))
-    person = make_person(random.Random(secrets.randbits(64)))
-    await register_person(api, person)
-    card = await collect(api, session["token"], person)
-    assert card.status_code == 201, card.text
-    return {"token": session["token"], "card": card.json()}
-
-
 async def _placed_orders(api, admin_headers, clinic_code, channel_apps) -> list[dict]:
     """ORDERS held bookings, half paid by WeChat and half by Alipay, each with its order."""
     slots = [(await one_slot(api, admin_headers, clinic_code, capacity=ORDERS, fee=fee))[1]
@@ -48,7 +36,7 @@ async def _placed_orders(api, admin_headers, clinic_code, channel_apps) -> list[
     async def one(number: int) -> dict:
         method = METHODS[number % 2]
         async with gate:
-            holder = await _holder(api, method, channel_apps[method]["app_id"])
+            holder = await new_holder(api, channel_apps[method]["app_id"], method)
             made = await api.post(
                 "/api/v1/appointments",
                 json={"card_id": holder["card"]["card_id"], "slot_id": slots[number // 2 % 2]},
@@ -166,7 +154,7 @@ async def test_duplicate_shuffled_notifies_pay_once_and_the_bills_agree(
 async def test_a_paid_order_we_never_heard_of_is_a_status_mismatch_until_the_sweep(
     api, admin_headers, clinic, channel_apps, live
 ) -> None:
-    holder = await _holder(api, "wechat", channel_apps["wechat"]["app_id"])
+    holder = await new_holder(api, channel_apps["wechat"]["app_id"])
     _, slot_id = await one_slot(api, admin_headers, clinic, fee=900)
     made = await api.post(
         "/api/v1/appointments",

@@ -86,15 +86,16 @@ async def collect(
     return await api.post("/api/v1/cards", json=body, headers=bearer(token))
 
 
-async def new_holder(api: httpx.AsyncClient, wechat_app_id: str) -> dict:
-    """A new WeChat resident with their own freshly collected card:
+async def new_holder(api: httpx.AsyncClient, app_id: str, channel: str = "wechat") -> dict:
+    """A new WeChat (or Alipay) resident with their own freshly collected card:
     ``{"token", "user_id", "card", "person"}``."""
     import random
     import secrets
 
     from tests.support.people import make_person
 
-    session = await wechat_session(api, wechat_app_id, secrets.token_hex(6))
+    login = wechat_session if channel == "wechat" else alipay_session
+    session = await login(api, app_id, secrets.token_hex(6))
     person = make_person(random.Random(secrets.randbits(64)))
     await register_person(api, person)
     card = await collect(api, session["token"], person)
