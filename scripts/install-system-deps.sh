@@ -5,6 +5,11 @@
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
 packages=(pcscd vsmartcard-vpcd libpcsclite-dev swig wrk chromium fonts-wqy-zenhei)
+# vsmartcard-vpcd listens on 35963/35964; keep the kernel from lending them to clients as
+# ephemeral ports (one in TIME_WAIT makes pcscd start without readers). Best effort.
+if [ "$(id -u)" -eq 0 ] && [ -w /proc/sys/net/ipv4/ip_local_reserved_ports ]; then
+  echo 35963-35964 > /proc/sys/net/ipv4/ip_local_reserved_ports || true
+fi
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
