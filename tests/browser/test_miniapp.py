@@ -213,3 +213,34 @@ def test_alipay_resident_pays_with_the_alipay_sheet(demo, browser) -> None:
     pay_the_hold(phone, "支付宝")
     phone.shot("08-booked")
     context.close()
+
+
+def test_medical_insurance_pays_most_and_the_sheet_asks_only_the_self_pay(demo, browser) -> None:
+    import httpx
+
+    person = make_person(random.Random(secrets.randbits(64)))
+    insured = httpx.post(  # the insurance platform knows this resident: ¥3.00 in the account
+        f"{demo}/mock/insurance/people",
+        json={"id_number": person.id_number, "name": person.name, "account_balance": 300},
+    )
+    assert insured.status_code == 201, insured.text
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    phone = Phone(context.new_page(), "insurance")
+    log_in(phone, demo, "wechat")
+    collect_card(phone, person)
+    book_first_slot(phone, "内科")
+    phone.view("hold")
+    phone.click("#hold-insurance")
+    phone.sees("#pay-subject", "医保统筹")
+    phone.shot("07-insurance-sheet")
+    (order,) = httpx.get(f"{demo}/mock/insurance/people/{person.id_number}").json()["orders"]
+    # the sheet asks only what the insurance platform left to pay itself
+    assert phone.page.inner_text("#pay-amount") == f"¥{order['self_pay'] / 100:.2f}"
+    assert "个人账户 ¥3.00" in phone.page.inner_text("#pay-subject")
+    phone.click("#pay-confirm")
+    phone.view("appointments")
+    phone.sees("#appt-list", "已预约")
+    phone.shot("08-booked-with-insurance")
+    account = httpx.get(f"{demo}/mock/insurance/people/{person.id_number}").json()
+    assert account["orders"][0]["status"] == "settled" and account["account_balance"] == 0
+    context.close()

@@ -3,7 +3,8 @@
 "use strict";
 
 const S = { cfg: null, platform: "wechat", token: null, userId: null, cards: [], card: null,
-  qrTimer: null, hold: null, holdTimer: null, smsPhone: null, payment: null };
+  qrTimer: null, hold: null, holdTimer: null, smsPhone: null, payment: null,
+  ids: {} }; // card_id → ID number of the cards collected here (the insurance app knows its user)
 
 const ERRORS = {
   OTP_INVALID: "验证码错误或已过期", REALNAME_MISMATCH: "姓名与证件号码不一致",
@@ -134,7 +135,8 @@ async function collect() {
   if ($("c-register").checked) {
     await call("POST", "/mock/idcheck/people", { name: body.name, id_number: body.id_number }, null);
   }
-  await call("POST", "/api/v1/cards", body);
+  const card = await call("POST", "/api/v1/cards", body);
+  S.ids[card.card_id] = body.id_number;
   toast("领卡成功");
   show("cards");
 }
@@ -261,13 +263,25 @@ function openHold(appt) {
   S.holdTimer = setInterval(tick, 1000);
 }
 
-async function startPay() {
-  const started = await call("POST", "/api/v1/payments", { appointment_id: S.hold.appointment_id, method: S.platform });
+async function startPay(extra = {}) {
+  const started = await call("POST", "/api/v1/payments", { appointment_id: S.hold.appointment_id, method: S.platform, ...extra });
   S.payment = started;
+  const split = started.insurance;
+  if (started.status === "paid") return awaitBooked(); // the insurance paid it all
   $("pay-title").textContent = S.platform === "wechat" ? "微信支付" : "支付宝";
   $("pay-amount").textContent = fen(started.amount);
-  $("pay-subject").textContent = "挂号费 · " + S.hold.department.name;
+  $("pay-subject").textContent = "挂号费 · " + S.hold.department.name + (split
+    ? `（医保统筹 ${fen(split.fund)} · 个人账户 ${fen(split.account)} · 自付 ${fen(split.self_pay)}）` : "");
   $("paysheet").hidden = false;
+}
+
+// 医保移动支付: the resident authorises in the insurance app (the stand-in hands the code over),
+// the platform splits the fee, and only the self-pay part goes through WeChat Pay or Alipay.
+async function startInsurancePay() {
+  const idNumber = S.ids[S.hold.card_id];
+  if (!idNumber) return toast("请先在本机领取该就诊人的健康卡，再使用医保支付");
+  const { auth_code } = await call("POST", `/mock/insurance/users/${encodeURIComponent(idNumber)}/auth_code`, null, null);
+  await startPay({ insurance_auth_code: auth_code });
 }
 
 async function confirmPay() {
@@ -279,6 +293,10 @@ async function confirmPay() {
     await call("POST", "/mock/alipay/pay/confirm", { trade_no: p.params.trade_no }, null);
   }
   $("paysheet").hidden = true;
+  await awaitBooked();
+}
+
+async function awaitBooked() {
   for (let i = 0; i < 50; i++) {
     const a = await call("GET", `/api/v1/appointments/${S.hold.appointment_id}`);
     if (a.status === "booked") { clearInterval(S.holdTimer); toast("支付成功，预约已确认"); return show("appointments"); }
@@ -362,7 +380,8 @@ async function main() {
   $("qr-to-counter").onclick = () => guarded(handToCounter);
   $("b-dept").onchange = () => guarded(loadSchedules);
   $("b-date").onchange = () => guarded(loadSchedules);
-  $("hold-pay").onclick = () => guarded(startPay);
+  $("hold-pay").onclick = () => guarded(() => startPay());
+  $("hold-insurance").onclick = () => guarded(startInsurancePay);
   $("hold-cancel").onclick = () => guarded(() => cancelAppointment(S.hold.appointment_id));
   $("pay-confirm").onclick = () => guarded(confirmPay);
   $("pay-close").onclick = () => ($("paysheet").hidden = true);
