@@ -1,16 +1,28 @@
-"""Admin sign-in, client management and the audit trail under ``/api/v1/admin``."""
+"""Admin sign-in, client management, the audit trail and usage statistics under
+``/api/v1/admin``."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.requests import Request
 
-from api.admin import service
-from api.admin.schemas import AuditEntryOut, AuditOut, AuditQuery, SessionOut, SessionRequest
+from api.admin import service, stats
+from api.admin.schemas import (
+    AuditEntryOut,
+    AuditOut,
+    AuditQuery,
+    SessionOut,
+    SessionRequest,
+    StatsOut,
+    StatsQuery,
+)
 from api.audit import service as audit
 from api.auth import service as clients
 from api.auth.models import Client
 from api.auth.schemas import ClientCreate, ClientCreated, ClientList, ClientOut
 from api.context import ctx_of
+from api.timefmt import local, now
 from api.web.caller import caller_of, origin_of
 from api.web.endpoint import api_route
 
@@ -85,6 +97,16 @@ async def list_audit(request: Request, query: AuditQuery) -> AuditOut:
     return AuditOut(entries=[AuditEntryOut.model_validate(e) for e in found])
 
 
+async def show_stats(request: Request, query: StatsQuery) -> dict:
+    """Cards issued and used, by day, institution and channel (default: the last 30 days)."""
+    tz = ctx_of(request).settings.timezone
+    last = query.last or local(now(), tz).date()
+    first = query.first or last - timedelta(days=29)
+    figures = StatsOut(first=first, last=last, issued=await stats.issued(first, last, tz),
+                       used=await stats.used(first, last, tz))  # fmt: skip
+    return figures.model_dump(mode="json", by_alias=True)
+
+
 routes = [
     api_route(
         "POST",
@@ -139,5 +161,15 @@ routes = [
         response=AuditOut,
         auth=ADMIN,
         tags=["admin"],
+    ),
+    api_route(
+        "GET",
+        "/api/v1/admin/stats",
+        show_stats,
+        query=StatsQuery,
+        response=StatsOut,
+        auth=ADMIN,
+        tags=["admin"],
+        errors=["VALIDATION_ERROR"],
     ),
 ]

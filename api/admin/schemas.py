@@ -1,11 +1,11 @@
-"""Shapes of admin sign-in and the audit listing."""
+"""Shapes of admin sign-in, the audit listing and the usage statistics."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from api.schemas import Body, Out
 
@@ -44,3 +44,25 @@ class AuditEntryOut(Out):
 
 class AuditOut(Out):
     entries: list[AuditEntryOut]
+
+
+class StatsQuery(Body):
+    """``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (local days, inclusive; default the last 30 days)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    first: date | None = Field(default=None, alias="from")
+    last: date | None = Field(default=None, alias="to")
+
+
+class Figures(Out):
+    total: int = Field(description="distinct cards")
+    by_day: dict[str, int]
+    by_institution: dict[str, int]
+    by_channel: dict[str, int]
+
+
+class StatsOut(Out):
+    first: date = Field(serialization_alias="from")
+    last: date = Field(serialization_alias="to")
+    issued: Figures = Field(description="cards collected")
+    used: Figures = Field(description="cards used at a terminal")
