@@ -15,7 +15,6 @@ from starlette.routing import BaseRoute, Route
 from api.adapters import build_adapters
 from api.admin.routes import routes as admin_routes
 from api.appointments import sweeper
-from api.appointments.booking import REFUND_HOOK
 from api.appointments.routes import routes as appointment_routes
 from api.auth.routes import routes as auth_routes
 from api.cards.routes import routes as card_routes
@@ -69,7 +68,6 @@ def create_app(settings: Settings, *, extra_routes: Sequence[BaseRoute] = ()) ->
         http = httpx.AsyncClient(timeout=settings.upstream_timeout)
         ctx = AppContext(settings=settings, kv=kv, keys=keys, http=http)
         build_adapters(ctx)
-        ctx.adapters[REFUND_HOOK] = payments.refund_booking
         ctx.writer.start()
         app.state.ctx = ctx
         sweeping = asyncio.create_task(sweeper.run(ctx, (payments.sweep,)), name="sweeper")

@@ -23,12 +23,11 @@ log = logging.getLogger("ehc.batch_writer")
 
 
 class BatchWriter:
-    """Collects unsaved model instances and bulk-inserts them per model."""
+    """Collects rows (as field values) and inserts them per model, in batches."""
 
     def __init__(self, interval: float = 0.2, max_batch: int = 500) -> None:
         self.interval = interval
         self.max_batch = max_batch
-        self._pending: list[Model] = []
         self._values: list[tuple[type[Model], dict[str, Any]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -37,29 +36,18 @@ class BatchWriter:
         """Begin flushing in the background (call inside the running loop)."""
         self._task = asyncio.create_task(self._run())
 
-    def add(self, row: Model) -> None:
-        """Queue one unsaved row."""
-        self._pending.append(row)
-        self._wake_if_full()
-
     def add_values(self, model: type[Model], **values: Any) -> None:
         """Queue one row of ``model`` given as field values (every field without a default)."""
         self._values.append((model, values))
         self._wake_if_full()
 
     def _wake_if_full(self) -> None:
-        if len(self._pending) + len(self._values) >= self.max_batch:
+        if len(self._values) >= self.max_batch:
             self._wake.set()
 
     async def flush(self) -> None:
         """Write everything queued so far."""
-        rows, self._pending = self._pending, []
         values, self._values = self._values, []
-        by_model: dict[type[Model], list[Model]] = defaultdict(list)
-        for row in rows:
-            by_model[type(row)].append(row)
-        for model, batch in by_model.items():
-            await self._write(model, model.bulk_create(batch))
         value_rows: dict[type[Model], list[dict[str, Any]]] = defaultdict(list)
         for model, row_values in values:
             value_rows[model].append(row_values)
@@ -77,7 +65,7 @@ class BatchWriter:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval)
             self._wake.clear()
-            if self._pending or self._values:
+            if self._values:
                 await self.flush()
 
     async def close(self) -> None:

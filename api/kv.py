@@ -88,12 +88,7 @@ class Trip:
         if self._kv.twin is not None:
             return [self._run_embedded(op, args) for op, args in self._ops]
         commands = [_wire(op, args) for op, args in self._ops]
-        try:
-            raw = await self._exchange(commands)
-        except (RedisConnectionError, RedisTimeoutError):
-            # A pooled connection that died since its last use: every command here may be
-            # sent again (reads, and a claim that recognises its own value).
-            raw = await self._exchange(commands)
+        raw = await self._exchange(commands)
         kinds = [op for op, _ in self._ops]
         return [_claim_of(r) if k == "claim_beside" else r for k, r in zip(kinds, raw, strict=True)]
 
@@ -102,15 +97,25 @@ class Trip:
         # redis-py's Pipeline does, less its per-call bookkeeping (about a third of the client
         # cost of a whole command, measured on the QR hot paths).
         pool = self._kv.redis.connection_pool
-        conn = await pool.get_connection()
+        conn = await pool.get_connection()  # an empty pool's wait is not retried
         try:
-            await conn.send_packed_command(conn.pack_commands(commands))
-            return [await conn.read_response() for _ in commands]
+            try:
+                return await self._on(conn, commands)
+            except (RedisConnectionError, RedisTimeoutError):
+                # A pooled connection that died since its last use: every command here may be
+                # sent again (reads, and a claim that recognises its own value).
+                await conn.disconnect()
+                return await self._on(conn, commands)
         except BaseException:
             await conn.disconnect()  # replies may be left unread: never reuse it
             raise
         finally:
             await pool.release(conn)
+
+    @staticmethod
+    async def _on(conn: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
+        await conn.send_packed_command(conn.pack_commands(commands))
+        return [await conn.read_response() for _ in commands]
 
     def _run_embedded(self, op: str, args: tuple[Any, ...]) -> Any:
         # The in-process store runs on this thread: with no await between its commands, this
@@ -144,7 +149,6 @@ class KV:
     def __init__(self, redis: Redis, *, twin: Any = None) -> None:
         self.redis = redis
         self.twin = twin
-        self.embedded = twin is not None
 
     @classmethod
     def connect(cls, url: str | None) -> KV:

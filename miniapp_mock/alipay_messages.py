@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from miniapp_mock.clock import TIME, beijing_now
 from miniapp_mock.faults import state
 
 
@@ -35,7 +35,7 @@ async def template_send(
             "user_template_id": biz["user_template_id"],
             "page": biz.get("page"),
             "data": data,
-            "sent_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "sent_at": beijing_now().strftime(TIME),
         }
     )
     return "ok", {}

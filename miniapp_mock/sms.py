@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime, timedelta, timezone
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from miniapp_mock.clock import beijing_now
 from miniapp_mock.faults import http_500, state, take
 
-BEIJING = timezone(timedelta(hours=8))
 _PHONE = re.compile(r"^1\d{10}$")
 
 
@@ -31,7 +30,7 @@ async def send(request: Request) -> Response:
     message = {
         "phone": body["phone"],
         "text": str(body["text"]),
-        "sent_at": datetime.now(BEIJING).isoformat(timespec="seconds"),
+        "sent_at": beijing_now().isoformat(timespec="seconds"),
     }
     state(request).sms.append(message)
     return JSONResponse({"status": "ok", "message_id": secrets.token_hex(8)})

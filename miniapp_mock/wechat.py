@@ -9,17 +9,16 @@ import base64
 import hashlib
 import secrets
 import time
-from datetime import datetime, timedelta, timezone
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from miniapp_mock.clock import beijing_now
 from miniapp_mock.faults import http_500, state, take
 from miniapp_mock.state import OneTimeCode
 
 CODE_TTL = 300
-BEIJING = timezone(timedelta(hours=8))
 
 
 def _error(errcode: int, errmsg: str) -> Response:
@@ -138,7 +137,7 @@ async def subscribe_send(request: Request) -> Response:
             "template_id": slot[1],
             "data": body.get("data", {}),
             "page": body.get("page"),
-            "sent_at": datetime.now(BEIJING).isoformat(timespec="seconds"),
+            "sent_at": beijing_now().isoformat(timespec="seconds"),
             "msgid": msgid,
         }
     )

@@ -22,7 +22,7 @@ from api.auth import service as clients
 from api.auth.models import Client
 from api.auth.schemas import ClientCreate, ClientCreated, ClientList, ClientOut
 from api.context import ctx_of
-from api.timefmt import local, now
+from api.timefmt import today
 from api.web.caller import caller_of, origin_of
 from api.web.endpoint import api_route
 
@@ -100,7 +100,7 @@ async def list_audit(request: Request, query: AuditQuery) -> AuditOut:
 async def show_stats(request: Request, query: StatsQuery) -> dict:
     """Cards issued and used, by day, institution and channel (default: the last 30 days)."""
     tz = ctx_of(request).settings.timezone
-    last = query.last or local(now(), tz).date()
+    last = query.last or today(tz)
     first = query.first or last - timedelta(days=29)
     figures = StatsOut(first=first, last=last, issued=await stats.issued(first, last, tz),
                        used=await stats.used(first, last, tz))  # fmt: skip

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
 from api.cards.models import Card
 from api.channels.models import ChannelApp
 from api.errors import DomainError
 from api.terminals.models import CardUsage
-from api.timefmt import local, zone
+from api.timefmt import day_span, local
 
 MAX_DAYS = 366
 NONE = "none"  # a card collected without an institution
@@ -26,8 +26,7 @@ NONE = "none"  # a card collected without an institution
 def _span(first: date, last: date, tz: str) -> tuple[datetime, datetime]:
     if last < first or (last - first).days >= MAX_DAYS:
         raise DomainError("VALIDATION_ERROR", f"from must not be after to, at most {MAX_DAYS} days")
-    start = datetime.combine(first, time.min, tzinfo=zone(tz))
-    return start, datetime.combine(last + timedelta(days=1), time.min, tzinfo=zone(tz))
+    return day_span(first, last, tz)
 
 
 def _breakdown(rows: Iterable[tuple[str, str, str, str]]) -> dict[str, object]:

@@ -23,7 +23,7 @@ from api.context import AppContext
 from api.errors import DomainError, not_found
 from api.kv import key
 from api.terminals.verification import refuse_unusable
-from api.timefmt import now
+from api.timefmt import local, now
 from api.web.caller import Caller
 
 # What every appointment view needs. prefetch, not select: Tortoise's select_related mixes up
@@ -61,7 +61,11 @@ async def _bookable_slot(ctx: AppContext, slot_id: int, at: datetime) -> Slot:
         raise DomainError(
             "BOOKING_NOT_OPEN",
             "booking for this day has not opened yet",
-            details={"opens_at": schedule.booking_opens_at.isoformat()},
+            details={
+                "opens_at": local(
+                    schedule.booking_opens_at, schedule.department.hospital.timezone
+                ).isoformat()
+            },
         )
     if at >= policy.booking_closes_at(slot.start, ctx.settings):
         raise DomainError("BOOKING_CLOSED", "this slot can no longer be booked")
@@ -100,6 +104,7 @@ async def book(ctx: AppContext, caller: Caller, card_id: str, slot_id: int) -> A
     slot = await _bookable_slot(ctx, slot_id, at)
     await _refuse_suspended(ctx, card.card_id, at)
     schedule: Schedule = slot.schedule
+    await schedule.fetch_related("doctor")  # for the notice; before the slot's lock, not under it
     paid = schedule.fee > 0
     try:
         async with in_transaction():
@@ -120,7 +125,6 @@ async def book(ctx: AppContext, caller: Caller, card_id: str, slot_id: int) -> A
                 pay_before=policy.hold_expires_at(at, ctx.settings) if paid else None,
                 live_key=f"{card.card_id}:{schedule.id}",
             )
-            await schedule.fetch_related("doctor")
             appointment.slot, appointment.schedule = slot, schedule
             await notice(ctx, appointment, "booking_held" if paid else "booking_confirmed")
     except IntegrityError:

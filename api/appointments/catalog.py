@@ -4,7 +4,7 @@ writes, public reads)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -128,11 +128,17 @@ async def create_schedule(
                 period=period,
                 fee=fee,
                 room=room,
-                booking_opens_at=policy.booking_opens_at(visit_date, tz, settings),
+                booking_opens_at=policy.booking_opens_at(visit_date, tz, settings).astimezone(UTC),
             )
             await Slot.bulk_create(
                 [
-                    Slot(schedule=schedule, start=s.start, end=s.end, capacity=s.capacity)
+                    # Stored in UTC, like every instant: the embedded SQLite compares them as text
+                    Slot(
+                        schedule=schedule,
+                        start=s.start.astimezone(UTC),
+                        end=s.end.astimezone(UTC),
+                        capacity=s.capacity,
+                    )
                     for s in slots
                 ]
             )

@@ -39,6 +39,7 @@ def hold_expires_at(now: datetime, settings: Settings) -> datetime:
     return now + timedelta(seconds=settings.pay_seconds)
 
 
-def missed_after(slot_end: datetime, settings: Settings) -> datetime:
-    """A booking never checked in counts as missed once this instant has passed."""
-    return slot_end + timedelta(seconds=settings.noshow_grace_seconds)
+def missed_if_ended_before(at: datetime, settings: Settings) -> datetime:
+    """A booking never checked in counts as missed at ``at`` when its slot ended before this
+    (the grace lets a late patient still be seen)."""
+    return at - timedelta(seconds=settings.noshow_grace_seconds)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from api.appointments import policy
-from api.appointments.booking import load
+from api.appointments.booking import ahead_of, load
 from api.appointments.models import Appointment, Schedule
 from api.appointments.notices import notice
 from api.context import AppContext
@@ -63,10 +63,7 @@ async def check_in(
         await Schedule.filter(id=schedule.id).update(queue_seq=number)
         appointment.status, appointment.queue_number = "checked_in", number
         await notice(ctx, appointment, "checked_in", queue_number=number)
-    ahead = await Appointment.filter(
-        schedule_id=schedule.id, status="checked_in", queue_number__lt=number
-    ).count()
-    return appointment, ahead
+    return appointment, await ahead_of(appointment)
 
 
 async def call_next(ctx: AppContext, caller: Caller, schedule_id: int) -> Appointment:

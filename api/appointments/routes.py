@@ -39,7 +39,7 @@ from api.appointments.views import (
 )
 from api.audit import service as audit
 from api.context import ctx_of
-from api.errors import DomainError
+from api.web.bodies import path_int
 from api.web.caller import caller_of
 from api.web.endpoint import api_route
 
@@ -51,13 +51,6 @@ BOOK_ERRORS = [
 ]  # fmt: skip
 
 
-def _path_int(request: Request, name: str) -> int:
-    try:
-        return int(request.path_params[name])
-    except ValueError:
-        raise DomainError("NOT_FOUND", f"no such {name.removesuffix('_id')}") from None
-
-
 async def list_departments(request: Request) -> DepartmentList:
     """A hospital's departments (public)."""
     found = await catalog.departments(request.path_params["hospital_code"])
@@ -67,7 +60,7 @@ async def list_departments(request: Request) -> DepartmentList:
 async def list_schedules(request: Request, query: ScheduleQuery) -> ScheduleList:
     """A department's open schedules on a date, with the places left in each slot (public)."""
     found = await catalog.schedules(query.department_id, query.date)
-    return ScheduleList(schedules=[schedule_out(s, s.department.hospital.timezone) for s in found])
+    return ScheduleList(schedules=[schedule_out(s) for s in found])
 
 
 async def book(request: Request, body: BookRequest) -> AppointmentOut:
@@ -141,7 +134,7 @@ async def create_department(request: Request, body: DepartmentCreate) -> Departm
 async def create_doctor(request: Request, body: DoctorCreate) -> DoctorOut:
     """Create or update a doctor of a department."""
     made = await catalog.upsert_doctor(
-        _path_int(request, "department_id"), body.code, body.name, body.title, body.specialty
+        path_int(request, "department_id"), body.code, body.name, body.title, body.specialty
     )
     await audit.record(
         caller_of(request), "doctor.upsert", target_type="doctor", target_id=str(made.id)
@@ -160,7 +153,7 @@ async def create_schedule(request: Request, body: ScheduleCreate) -> ScheduleOut
         caller_of(request), "schedule.create", target_type="schedule", target_id=str(made.id)
     )
     full = await catalog.schedule(made.id)
-    return schedule_out(full, full.department.hospital.timezone)
+    return schedule_out(full)
 
 
 async def import_schedules(request: Request, body: ImportRows) -> ImportReport:
@@ -179,7 +172,7 @@ async def import_schedules(request: Request, body: ImportRows) -> ImportReport:
 
 async def stop_schedule(request: Request, body: StopRequest) -> StopOut:
     """Stop a schedule (the doctor is ill): its patients are told and refunded."""
-    schedule_id = _path_int(request, "schedule_id")
+    schedule_id = path_int(request, "schedule_id")
     cancelled = await booking.stop_schedule(ctx_of(request), schedule_id, body.reason)
     await audit.record(
         caller_of(request),

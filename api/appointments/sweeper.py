@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from tortoise.transactions import in_transaction
 
+from api.appointments import policy
 from api.appointments.booking import RELATED, expire_hold
 from api.appointments.models import Appointment
 from api.appointments.notices import notice
@@ -37,7 +38,7 @@ async def expire_holds(ctx: AppContext) -> int:
 
 async def mark_missed(ctx: AppContext) -> int:
     """Bookings never checked in, their slot over (plus the grace): missed."""
-    cutoff = now() - timedelta(seconds=ctx.settings.noshow_grace_seconds)
+    cutoff = policy.missed_if_ended_before(now(), ctx.settings)
     overdue = (
         await Appointment.filter(status="booked", slot__end__lt=cutoff)
         .prefetch_related(*RELATED)

@@ -37,8 +37,10 @@ def slot_out(slot: Slot, tz: str) -> SlotOut:
     )
 
 
-def schedule_out(schedule: Schedule, tz: str) -> ScheduleOut:
-    """A schedule with its doctor and slots (both loaded)."""
+def schedule_out(schedule: Schedule) -> ScheduleOut:
+    """A schedule with its doctor, slots and department's hospital (all loaded), in the
+    hospital's zone."""
+    tz = schedule.department.hospital.timezone
     return ScheduleOut(
         schedule_id=schedule.id,
         doctor=doctor_out(schedule.doctor),

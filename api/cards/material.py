@@ -37,6 +37,11 @@ class CardMaterial:
         return ctx.keys.ring.open(self.name_sealed, context=NAME)
 
 
+def knows_ref(ctx: AppContext, ref: str) -> bool:
+    """True when this worker has the card behind ``ref`` at hand (no database read needed)."""
+    return ctx.cache.get(("card-ref", ref)) is not None
+
+
 async def by_ref(ctx: AppContext, ref: str) -> CardMaterial | None:
     """The card a QR reference names (the reference it had when cached: the caller checks it
     against the card's state), or None when no card has it."""

@@ -175,7 +175,7 @@ async def held_card(caller: Caller, card_id: str) -> HeldCard:
 
 
 async def bound_card(caller: Caller, card_id: str) -> Card:
-    """One of the caller's cards without its person (one query, for the QR hot path)."""
+    """One of the caller's cards without its person (one query)."""
     card = await Card.get_or_none(card_id=card_id, bindings__user_id=caller.id)
     if card is None:
         raise not_found("card")

@@ -22,7 +22,7 @@ from api.auth.schemas import TokenRequest
 from api.auth.service import issue_access_token
 from api.auth.signatures import hmac_signature
 from api.context import ctx_of
-from api.messages.templates import DEFAULTS, template_for
+from api.messages.templates import templates_in_force
 
 PAGE_DIR = Path(miniapp_mock.__file__).parent / "static" / "miniapp"
 
@@ -50,7 +50,9 @@ async def config(request: Request) -> Response:
             "terminal_token": token.access_token,
             # the WeChat template ids the mini-program asks the user to accept
             "wechat_templates": {
-                event: (await template_for(event, "wechat"))[1] for event in DEFAULTS
+                event: template_id
+                for (event, channel), (_, template_id) in (await templates_in_force()).items()
+                if channel == "wechat"
             },
         }
     )

@@ -21,6 +21,7 @@ from alipay.exceptions import AliPayException
 
 from api.auth import service as clients
 from api.auth.models import Client
+from api.auth.signatures import signing_string
 from api.cards.identity import open_identity
 from api.cards.models import Card
 from api.channels import platforms
@@ -33,8 +34,6 @@ from api.errors import DomainError
 from api.messages import subscriptions
 from api.messages.models import OutboxMessage
 from api.messages.templates import Template, render, template_for
-
-TRANSIENT = {"UPSTREAM_UNAVAILABLE", "UPSTREAM_ERROR"}
 
 
 class Transient(Exception):
@@ -102,7 +101,8 @@ async def _alipay(ctx: AppContext, app: ChannelApp, user_id: str, message: Outbo
 def webhook_headers(client_id: str, secret: str, body: bytes) -> dict[str, str]:
     """The signature partners check: HMAC-SM3 over id, time, nonce and the body's SM3."""
     stamp, nonce = str(int(time.time())), secrets.token_hex(8)
-    text = f"{client_id}\n{stamp}\n{nonce}\n{sm3_hex(body)}".encode()
+    # The partner's own request-signing string, with the body's SM3 as one more line.
+    text = signing_string(client_id, stamp, nonce) + b"\n" + sm3_hex(body).encode()
     return {
         "Content-Type": "application/json",
         "X-EHC-Client": client_id,

@@ -28,6 +28,7 @@ from api.messages.schemas import (
 from api.messages.worker import retry
 from api.terminals.service import terminal_of
 from api.timefmt import local
+from api.web.bodies import path_int
 from api.web.caller import caller_of
 from api.web.endpoint import api_route
 
@@ -54,13 +55,6 @@ def _admin_out(m: OutboxMessage, tz: str) -> AdminMessageOut:
     )
 
 
-def _message_id(request: Request) -> int:
-    try:
-        return int(request.path_params["message_id"])
-    except ValueError:
-        raise DomainError("NOT_FOUND", "no such message") from None
-
-
 async def list_messages(request: Request) -> MessageList:
     """Your messages, newest first, with what each channel did with them."""
     tz = ctx_of(request).settings.timezone
@@ -70,7 +64,7 @@ async def list_messages(request: Request) -> MessageList:
 
 async def read_message(request: Request) -> MessageOut:
     """Mark a message read."""
-    found = await service.mark_read(caller_of(request), _message_id(request))
+    found = await service.mark_read(caller_of(request), path_int(request, "message_id"))
     return MessageOut(**_fields(found, ctx_of(request).settings.timezone))
 
 
@@ -112,7 +106,7 @@ async def admin_list(request: Request, query: AdminMessageQuery) -> AdminMessage
 
 async def admin_retry(request: Request) -> AdminMessageOut:
     """Send a dead or unconfirmed message again."""
-    message_id = _message_id(request)
+    message_id = path_int(request, "message_id")
     if not await retry(message_id):
         raise DomainError("INVALID_STATE", "only dead or unconfirmed messages are retried")
     await audit.record(

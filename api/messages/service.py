@@ -3,8 +3,6 @@ hospital systems send through a terminal."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from tortoise.transactions import in_transaction
 
 from api.cards.models import CardBinding
@@ -12,8 +10,9 @@ from api.errors import DomainError, not_found
 from api.messages import subscriptions
 from api.messages.models import MessageTemplate, OutboxMessage
 from api.messages.outbox import enqueue
-from api.messages.templates import CHANNELS, DEFAULTS, template_for
+from api.messages.templates import CHANNELS, DEFAULTS, templates_in_force
 from api.terminals.models import PatientRecord
+from api.timefmt import now
 from api.web.caller import Caller
 
 INBOX_LIMIT = 200
@@ -30,7 +29,7 @@ async def mark_read(caller: Caller, message_id: int) -> OutboxMessage:
     if message is None:
         raise not_found("message")
     if message.read_at is None:
-        message.read_at = datetime.now(UTC)
+        message.read_at = now()
         await message.save(update_fields=["read_at"])
     return message
 
@@ -47,14 +46,10 @@ async def subscribe(caller: Caller, templates: list[str]) -> dict[str, int]:
 async def templates() -> list[tuple[str, str, str, str, str, bool]]:
     """Every (event, channel) wording in force: (event, channel, template id, title, text,
     urgent)."""
-    out = []
-    for event in DEFAULTS:
-        for channel in CHANNELS:
-            template, template_id = await template_for(event, channel)
-            out.append(
-                (event, channel, template_id, template.title, template.text, template.urgent)
-            )
-    return out
+    return [
+        (event, channel, template_id, template.title, template.text, template.urgent)
+        for (event, channel), (template, template_id) in (await templates_in_force()).items()
+    ]
 
 
 async def set_template(

@@ -79,6 +79,19 @@ async def template_for(event: str, channel: str) -> tuple[Template, str]:
     return Template(row.title, row.text, row.urgent), row.template_id
 
 
+async def templates_in_force() -> dict[tuple[str, str], tuple[Template, str]]:
+    """Every (event, channel) → (wording, platform template id): the defaults with the admins'
+    overrides laid over them, read in one query."""
+    rows = {(r.event, r.channel): r for r in await MessageTemplate.all()}
+    return {
+        (event, channel): (Template(r.title, r.text, r.urgent), r.template_id)
+        if (r := rows.get((event, channel)))
+        else (default, f"TPL_{event.upper()}")
+        for event, default in DEFAULTS.items()
+        for channel in CHANNELS
+    }
+
+
 def render(template: Template, payload: dict[str, Any]) -> tuple[str, str]:
     """(title, text) with the payload's facts filled in."""
     values = _Blank(facts(payload))

@@ -97,32 +97,32 @@ class Worker:
             attempts = message.attempts + 1
             dead = attempts >= settings.message_max_attempts
             delay = settings.message_retry_base * 2 ** (attempts - 1)
-            await OutboxMessage.filter(id=message.id).update(
+            await self._finish(
+                message,
                 status="dead" if dead else "pending",
-                attempts=attempts,
                 available_at=now() + timedelta(seconds=delay),
                 last_error=str(exc)[:255],
-                worker=None,
-                lease_until=None,
             )
             return
         except Exception as exc:  # a bug must not stop the other messages
             log.exception("delivery failed", extra={"fields": {"message": message.id}})
-            await OutboxMessage.filter(id=message.id).update(
-                status="dead", last_error=f"{type(exc).__name__}"[:255], worker=None
-            )
+            await self._finish(message, status="dead", last_error=type(exc).__name__[:255])
             return
         sent = any(value == "sent" for value in outcome.values())
-        await OutboxMessage.filter(id=message.id).update(
+        await self._finish(
+            message,
             status="delivered" if sent else "inbox_only",
             delivery=outcome,
             channel=next(iter(outcome), None),
             sent_at=now() if sent else None,
-            attempts=message.attempts + 1,
-            worker=None,
-            lease_until=None,
         )
         self.delivered += 1
+
+    async def _finish(self, message: OutboxMessage, **fields: object) -> None:
+        """The attempt is over: count it and let go of the claim."""
+        await OutboxMessage.filter(id=message.id).update(
+            attempts=message.attempts + 1, worker=None, lease_until=None, **fields
+        )
 
     async def run_once(self) -> int:
         """One pass: recover, claim, deliver. Returns how many were handled."""

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from api.channels.models import ChannelApp
 from api.context import AppContext
-from api.errors import DomainError
+from api.errors import DomainError, not_found
 from api.payments.bills import BillLine
 from api.payments.models import Discrepancy, Payment, Reconciliation, Refund
 from api.payments.service import gateway_for
-from api.timefmt import now, zone
+from api.timefmt import day_span, now, today
 
 Progress = Callable[[str], None]
 PAID = ("paid", "refunded")
@@ -55,11 +55,6 @@ class Comparison:
     our_net: int
 
 
-def _day_span(ctx: AppContext, day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, time.min, tzinfo=zone(ctx.settings.timezone))
-    return start, start + timedelta(days=1)
-
-
 async def _bill(ctx: AppContext, day: date, method: str, progress: Progress) -> list[BillLine]:
     """Every line of the platform's bill of ``day``: WeChat Pay has one merchant bill, Alipay
     one bill per app."""
@@ -77,7 +72,7 @@ async def _bill(ctx: AppContext, day: date, method: str, progress: Progress) -> 
 async def _our_books(
     ctx: AppContext, day: date, method: str
 ) -> tuple[dict[str, Payment], dict[str, Refund]]:
-    start, end = _day_span(ctx, day)
+    start, end = day_span(day, day, ctx.settings.timezone)
     payments = await Payment.filter(method=method, paid_at__gte=start, paid_at__lt=end)
     refunds = await Refund.filter(
         payment__method=method, status="succeeded", finished_at__gte=start, finished_at__lt=end
@@ -188,7 +183,7 @@ async def reconcile(
     disagrees. ``day`` is a calendar day in the institution's zone, up to today."""
     if method not in ("wechat", "alipay"):
         raise DomainError("VALIDATION_ERROR", "method must be wechat or alipay")
-    if day > now().astimezone(zone(ctx.settings.timezone)).date():
+    if day > today(ctx.settings.timezone):
         raise DomainError("VALIDATION_ERROR", "a bill exists only for days up to today")
     lines = await _bill(ctx, day, method, progress)
     progress(f"comparing {len(lines)} bill lines with our books")
@@ -202,7 +197,7 @@ async def resolve(discrepancy_id: int, status: str, note: str, who: str) -> Disc
     async with in_transaction():
         row = await Discrepancy.select_for_update().get_or_none(id=discrepancy_id)
         if row is None:
-            raise DomainError("NOT_FOUND", "no such discrepancy")
+            raise not_found("discrepancy")
         row.status, row.note = status, note
         row.resolved_by, row.resolved_at = (None, None) if status == "open" else (who, now())
         await row.save()

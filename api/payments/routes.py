@@ -21,6 +21,7 @@ from api.payments.schemas import (
     RefundRequest,
 )
 from api.timefmt import local
+from api.web.bodies import read_body
 from api.web.caller import caller_of
 from api.web.endpoint import api_route
 
@@ -82,7 +83,9 @@ async def refund_payment(request: Request, body: RefundRequest) -> RefundOut:
 async def _notify(request: Request, method: str) -> str | None:
     """Handle a notify; None when it was taken, else why not (the platform will retry)."""
     try:
-        await service.on_notify(ctx_of(request), method, await request.body())
+        ctx = ctx_of(request)
+        body = await read_body(request, ctx.settings.max_body_bytes)  # chunked ones too
+        await service.on_notify(ctx, method, body)
     except DomainError as exc:
         log.warning("notify refused", extra={"fields": {"method": method, "code": exc.code}})
         return exc.code

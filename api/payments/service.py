@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qsl
 
 import xmltodict
@@ -34,6 +34,7 @@ from api.payments.gateways import (
     Gateway,
     Notify,
     PlatformRefusal,
+    TradeState,
     WeChatPayGateway,
     refund_number,
 )
@@ -75,7 +76,7 @@ def _draft(caller: Caller, appointment: Appointment, method: str, app_id: str) -
     """A new, unsaved payment of the booking's fee."""
     schedule = appointment.schedule
     return Payment(
-        payment_id="PY" + datetime.now(UTC).strftime("%Y%m%d") + secrets.token_hex(6).upper(),
+        payment_id="PY" + now().strftime("%Y%m%d") + secrets.token_hex(6).upper(),
         appointment_id=appointment.appointment_id, user_id=caller.id, method=method,
         app_id=app_id, payer=str(caller.attrs.get("platform_user", "")), amount=appointment.fee,
         subject=f"挂号费 {schedule.department.name} {schedule.doctor.name}"[:128],
@@ -165,10 +166,12 @@ async def _mark_paid(payment_id: str, trade_no: str | None) -> Payment | None:
     return payment
 
 
-async def confirm_paid(ctx: AppContext, payment: Payment) -> None:
-    """Ask the platform; if it says paid (for our amount), apply it and complete the booking."""
-    gateway = await gateway_for(ctx, payment.method, payment.app_id)
-    state = await gateway.query(payment.payment_id)
+async def confirm_paid(ctx: AppContext, payment: Payment, state: TradeState | None = None) -> None:
+    """Ask the platform (unless the caller just did: ``state``); if it says paid (for our
+    amount), apply it and complete the booking."""
+    if state is None:
+        gateway = await gateway_for(ctx, payment.method, payment.app_id)
+        state = await gateway.query(payment.payment_id)
     if not state.paid:
         return
     if state.amount != payment.amount:
@@ -195,7 +198,7 @@ async def on_notify(ctx: AppContext, method: str, body: bytes) -> None:
     """A platform's notify: verified, then confirmed by querying the platform."""
     app_id = _notify_app(method, body)
     gateway = await gateway_for(ctx, method, app_id)
-    notify: Notify = gateway.verify_notify(body)  # type: ignore[attr-defined]
+    notify: Notify = gateway.verify_notify(body)
     payment = await Payment.get_or_none(payment_id=notify.out_trade_no)
     if payment is None or payment.method != method:
         log.warning("notify for an unknown order", extra={"fields": {"method": method}})
@@ -298,11 +301,11 @@ async def sweep(ctx: AppContext) -> int:
         if payment.method == insurance_flow.INSURANCE_ONLY:
             await insurance_settlements.release(ctx, payment)  # nothing at WeChat/Alipay to close
             continue
-        gateway = await gateway_for(ctx, payment.method, payment.app_id)
         try:
+            gateway = await gateway_for(ctx, payment.method, payment.app_id)
             state = await gateway.query(payment.payment_id)
             if state.paid:
-                await confirm_paid(ctx, payment)
+                await confirm_paid(ctx, payment, state)
                 continue
             if not state.closed:
                 await gateway.close(payment.payment_id)
@@ -313,7 +316,7 @@ async def sweep(ctx: AppContext) -> int:
             if exc.code not in ("ORDERNOTEXIST", "ACQ.TRADE_NOT_EXIST"):
                 continue
         except DomainError:
-            continue  # the platform is down: try at the next sweep
+            continue  # the platform is down (or gone from the app): try at the next sweep
         moved = await Payment.filter(payment_id=payment.payment_id, status="created").update(
             status="closed", closed_at=now()
         )

@@ -111,6 +111,10 @@ async def verify_local(
 ) -> VerifiedCard:
     """Verify one of our own codes and consume it if dynamic: one round trip to the store
     (gate, the card's state and the single-use claim) once this worker knows the card."""
+    if gate and not card_material.knows_ref(ctx, payload.ref):
+        # A reference this worker has not seen costs a database read: a throttled terminal's
+        # forged codes are refused before it.
+        await gate.hold(ctx.kv)
     found = await card_material.by_ref(ctx, payload.ref)
     if found is None:
         raise DomainError("QR_FORGED", "this code was not issued by the card centre")

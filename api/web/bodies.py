@@ -65,3 +65,11 @@ async def parse_body(request: Request, model: type[M], limit: int) -> M:
 def parse_query(request: Request, model: type[M]) -> M:
     """Validate the query string (single values) as ``model``."""
     return validate(model, dict(request.query_params))
+
+
+def path_int(request: Request, name: str) -> int:
+    """A whole-number path parameter; anything else names nothing (``NOT_FOUND``)."""
+    try:
+        return int(request.path_params[name])
+    except ValueError:
+        raise DomainError("NOT_FOUND", f"no such {name.removesuffix('_id')}") from None
