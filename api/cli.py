@@ -27,7 +27,7 @@ def _serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level)
     asyncio.run(lifecycle.upgrade(settings.resolved_database_url))
     uvicorn.run(
-        "api.main:app",
+        "api.web.main:app",
         factory=True,
         host=args.host,
         port=args.port,
@@ -62,7 +62,7 @@ def _db_makemigrations(args: argparse.Namespace) -> int:
 
 
 def _admin_create(args: argparse.Namespace) -> int:
-    from api.admin.cli import create_admin_command
+    from api.commands.admin_create import create_admin_command
 
     return asyncio.run(create_admin_command(Settings.from_env(), args.username, args.reset))
 
@@ -70,13 +70,13 @@ def _admin_create(args: argparse.Namespace) -> int:
 def _schedules_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from api.appointments.import_command import import_command
+    from api.commands.schedules_import import import_command
 
     return asyncio.run(import_command(Settings.from_env(), Path(args.file)))
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from api.messages.worker_command import run_worker
+    from api.commands.worker import run_worker
 
     settings = Settings.from_env()
     configure_logging(settings.log_level)
@@ -86,7 +86,7 @@ def _worker(args: argparse.Namespace) -> int:
 def _reconcile(args: argparse.Namespace) -> int:
     from datetime import date
 
-    from api.payments.reconcile_command import reconcile_command
+    from api.commands.reconcile import reconcile_command
 
     try:
         day = date.fromisoformat(args.date)

@@ -11,11 +11,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from api.app import create_app
-from api.context import ctx_of
 from api.db import lifecycle
 from api.kv import key
 from api.settings import Settings
+from api.web.app import create_app
+from api.web.caller import ctx_of
 from api.web.endpoint import api_route
 
 

@@ -83,7 +83,7 @@ def _unique_person(series: int, n: int) -> Person:
 async def _bulk_insert(env: dict[str, str], start: int, count: int) -> list[str]:
     """COPY ``count`` sealed people and their cards; returns a sample of their ID numbers."""
     keys = load_or_create(Path(env["EHC_DATA_DIR"]) / "keys.json")
-    ctx = AppContext(settings=None, kv=None, keys=keys, http=None)  # type: ignore[arg-type]
+    ctx = AppContext(settings=None, kv=None, keys=keys, http=None, adapters=None)  # type: ignore[arg-type]
     rng = random.Random(start)
     url = env["EHC_DATABASE_URL"].replace("postgres://", "postgresql://")
     conn = await asyncpg.connect(url)

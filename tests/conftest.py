@@ -21,9 +21,9 @@ import httpx
 import pytest
 from starlette.routing import Mount
 
-from api.app import create_app
 from api.db import lifecycle
 from api.settings import Settings
+from api.web.app import create_app
 from miniapp_mock.app import create_mock_app
 from tests.support.admin import AdminAccount, create_admin, sign_in
 from tests.support.live_server import reserve_socket, serve_on

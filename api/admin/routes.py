@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from starlette.requests import Request
-
 from api.admin import service, stats
 from api.admin.schemas import (
     AuditEntryOut,
@@ -21,10 +19,10 @@ from api.audit import service as audit
 from api.auth import service as clients
 from api.auth.models import Client
 from api.auth.schemas import ClientCreate, ClientCreated, ClientList, ClientOut
-from api.context import ctx_of
 from api.timefmt import today
-from api.web.caller import caller_of, origin_of
+from api.web.caller import caller_of, ctx_of, origin_of
 from api.web.endpoint import api_route
+from api.web.http import Request
 
 ADMIN = ("admin",)
 

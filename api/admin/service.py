@@ -7,14 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F
 
+from api import tokens
 from api.admin import totp
 from api.admin.models import AdminUser
 from api.admin.passwords import dummy_hash, generate_password, hash_password, verify_password
 from api.audit import service as audit
-from api.auth import tokens
 from api.context import AppContext
 from api.errors import DomainError
-from api.web.caller import Caller, Origin
+from api.principals import Caller, Origin
 
 TOTP_CONTEXT = "admin.totp"
 

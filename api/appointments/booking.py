@@ -22,16 +22,15 @@ from api.cards.service import bound_card
 from api.context import AppContext
 from api.errors import DomainError, not_found
 from api.kv import key
+from api.principals import Caller
 from api.terminals.verification import refuse_unusable
 from api.timefmt import local, now
-from api.web.caller import Caller
 
 # What every appointment view needs. prefetch, not select: Tortoise's select_related mixes up
 # columns when two paths share a prefix (schedule__doctor, schedule__department__hospital).
 RELATED = ("slot", "schedule__doctor", "schedule__department__hospital")
 SOLD_OUT_TTL = 5  # seconds Redis refuses a slot early after the database said it is full
 SOLD_OUT_MEMO = 0.5  # seconds a worker remembers that Redis said so
-REFUND_HOOK = "booking_refund"  # set by payments: async (ctx, appointment, reason) -> None
 
 
 def _sold_out_key(slot_id: int) -> str:
@@ -185,9 +184,8 @@ async def ahead_of(appointment: Appointment) -> int | None:
 
 
 async def _refund(ctx: AppContext, appointment: Appointment, reason: str) -> None:
-    hook = ctx.adapters.get(REFUND_HOOK)
-    if appointment.paid_at is not None and hook is not None:
-        await hook(ctx, appointment, reason)
+    if appointment.paid_at is not None:
+        await ctx.refund_booking(ctx, appointment, reason)
 
 
 async def cancel(ctx: AppContext, caller: Caller, appointment_id: str) -> Appointment:

@@ -7,7 +7,7 @@ from typing import Any
 
 from api.appointments.models import Appointment
 from api.context import AppContext
-from api.messages.outbox import enqueue
+from api.outbox.service import enqueue
 from api.timefmt import local
 
 

@@ -11,9 +11,9 @@ from api.appointments.models import Appointment, Schedule
 from api.appointments.notices import notice
 from api.context import AppContext
 from api.errors import DomainError, not_found
+from api.principals import Caller
 from api.terminals import service as terminals
 from api.timefmt import now
-from api.web.caller import Caller
 
 
 async def _hospital_appointment(appointment_id: str, institution_code: str) -> Appointment:

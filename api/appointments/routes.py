@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-
 from api.appointments import booking, catalog, importer, queue
 from api.appointments.catalog import SlotSpec
 from api.appointments.schemas import (
@@ -38,10 +36,10 @@ from api.appointments.views import (
     schedule_out,
 )
 from api.audit import service as audit
-from api.context import ctx_of
 from api.web.bodies import path_int
-from api.web.caller import caller_of
+from api.web.caller import caller_of, ctx_of
 from api.web.endpoint import api_route
+from api.web.http import Request
 
 ADMIN = ("admin",)
 RESIDENT = ("resident",)

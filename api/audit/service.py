@@ -7,7 +7,7 @@ from typing import Any
 
 from api.audit.models import AuditEntry
 from api.batch_writer import BatchWriter
-from api.web.caller import Caller, Origin
+from api.principals import Caller, Origin
 
 
 def entry(who: Caller | Origin, action: str, **fields: Any) -> AuditEntry:

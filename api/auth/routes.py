@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-
 from api.auth import service
 from api.auth.schemas import TokenOut, TokenRequest
-from api.context import ctx_of
+from api.web.caller import ctx_of
 from api.web.endpoint import api_route
+from api.web.http import Request
 
 
 async def issue_token(request: Request, body: TokenRequest) -> TokenOut:

@@ -6,7 +6,7 @@ import secrets
 import time
 from datetime import UTC, datetime
 
-from api.auth import tokens
+from api import tokens
 from api.auth.models import DEFAULT_SCOPES, Client
 from api.auth.schemas import TokenOut, TokenRequest
 from api.auth.signatures import hmac_matches, sm2_matches

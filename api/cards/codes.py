@@ -13,9 +13,9 @@ from api.cards import qr
 from api.cards import state as card_state
 from api.context import AppContext
 from api.errors import not_found
+from api.principals import Caller
 from api.terminals.settings_store import qr_lifetime
 from api.terminals.verification import refuse_unusable
-from api.web.caller import Caller
 
 
 @dataclass(frozen=True)

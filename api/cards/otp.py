@@ -49,7 +49,7 @@ async def send(ctx: AppContext, phone: str, today: datetime) -> int:
     await ctx.kv.set(key("otp", tag), record, OTP_TTL)
     await ctx.kv.delete(key("otp-tries", tag))
     try:
-        await ctx.adapters["sms"].send(phone, _text(code))
+        await ctx.adapters.sms.send(phone, _text(code))
     except Exception:
         # Not sent: let the resident ask again at once instead of waiting a minute.
         await ctx.kv.delete(throttle, key("otp", tag))

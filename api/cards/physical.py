@@ -21,7 +21,7 @@ from api.cards.models import BlacklistEntry, Card, Person
 from api.cards.service import issue_card, normalise_name, record_event
 from api.context import AppContext
 from api.errors import DomainError
-from api.web.caller import Caller
+from api.principals import Caller
 
 PHYSICAL = "card.physical"
 

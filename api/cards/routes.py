@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-
 from api.cards import codes, service
 from api.cards.schemas import (
     AdminCardOut,
@@ -25,10 +22,10 @@ from api.cards.schemas import (
     ReasonRequest,
 )
 from api.cards.views import admin_card_out, card_out
-from api.context import ctx_of
 from api.timefmt import local
-from api.web.caller import caller_of
+from api.web.caller import caller_of, ctx_of
 from api.web.endpoint import api_route
+from api.web.http import JSONResponse, Request, Response
 
 RESIDENT = ("resident",)
 ADMIN = ("admin",)

@@ -21,9 +21,9 @@ from api.cards.schemas import CollectRequest
 from api.channels.models import ResidentUser
 from api.context import AppContext
 from api.errors import DomainError, not_found
-from api.messages.outbox import enqueue
+from api.outbox.service import enqueue
+from api.principals import Caller
 from api.timefmt import local
-from api.web.caller import Caller
 
 MAX_CARDS_PER_USER = 5
 TOTP_CONTEXT = "card.totp"
@@ -59,7 +59,7 @@ async def _check_realname(ctx: AppContext, name: str, parsed: IdentityNumber, id
         if open_identity(ctx, person).name != name:
             raise DomainError("REALNAME_MISMATCH", "name and ID number do not match")
         return
-    if not await ctx.adapters["identity"].check(name, parsed.number):
+    if not await ctx.adapters.identity.check(name, parsed.number):
         raise DomainError("REALNAME_MISMATCH", "name and ID number do not match")
 
 

@@ -24,7 +24,7 @@ from api.cards.models import Card, CardBinding
 from api.context import AppContext
 from api.errors import not_found
 from api.kv import key
-from api.web.caller import Caller
+from api.principals import Caller
 
 STATE_TTL = 600
 GENERATION_TTL = 2 * STATE_TTL  # outlives any copy filled under it

@@ -15,9 +15,9 @@ from typing import Any
 
 from alipay import AliPay, AliPayConfig
 from alipay.exceptions import AliPayException, AliPayValidationError
-from starlette.concurrency import run_in_threadpool
 
 from api.errors import DomainError
+from api.threads import in_thread
 
 BEIJING = timezone(timedelta(hours=8))
 LOGIN_REFUSED = {"isv.code-invalid", "isv.code-expired", "invalid-auth-code"}
@@ -69,7 +69,7 @@ class AlipayGateway:
         """
         stamp = datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
         try:
-            return await run_in_threadpool(self.sdk.server_api, method, timestamp=stamp, **params)
+            return await in_thread(self.sdk.server_api, method, timestamp=stamp, **params)
         except AliPayValidationError as exc:
             raise DomainError("UPSTREAM_ERROR", "Alipay's answer failed verification") from exc
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:

@@ -1,50 +1,51 @@
-"""The adapter for a channel app's platform, built from settings and the app's sealed keys.
-
-Adapters are kept per app in the context (the WeChat one caches its access token); tests or an
-operator can swap one by putting another object under the same key.
-"""
+"""The platform behind each channel app (WeChat or Alipay mini-program), built from settings
+and the app's sealed keys on first use, then kept (the WeChat one caches its access token); a
+test hands in its own with ``given``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from api.channels.alipay_platform import AlipayMiniProgram
 from api.channels.models import ChannelApp
 from api.channels.wechat_platform import WeChatMiniProgram
-from api.context import AppContext
+from api.keys import Keys
+from api.settings import Settings
 
 SECRET_CONTEXT = "channel.secret"
 
 
-def _key(app_id: str) -> str:
-    return f"channel:{app_id}"
+class ChannelPlatforms:
+    """WeChat and Alipay mini-program adapters per channel app."""
 
+    def __init__(self, settings: Settings, keys: Keys, given: Mapping[str, Any] | None = None):
+        self.settings = settings
+        self.keys = keys
+        self._made: dict[str, Any] = dict(given or {})
 
-def platform_for(ctx: AppContext, app: ChannelApp) -> Any:
-    """The WeChat or Alipay adapter of ``app`` (made on first use)."""
-    cached = ctx.adapters.get(_key(app.app_id))
-    if cached is not None:
-        return cached
-    secret = ctx.keys.ring.open(app.secret_sealed or "", context=SECRET_CONTEXT)
-    timeout = ctx.settings.upstream_timeout
-    if app.kind == "wechat":
-        adapter: Any = WeChatMiniProgram(
-            api_base=ctx.settings.wechat_api_base, appid=app.app_id, secret=secret, timeout=timeout
-        )
-    elif app.kind == "alipay":
-        adapter = AlipayMiniProgram(
-            gateway_url=ctx.settings.alipay_gateway,
-            app_id=app.app_id,
-            app_private_key=secret,
-            alipay_public_key=app.platform_public_key or "",
-            timeout=timeout,
-        )
-    else:
+    def for_app(self, app: ChannelApp) -> Any:
+        """The WeChat or Alipay adapter of ``app``."""
+        made = self._made.get(app.app_id)
+        if made is None:
+            made = self._made[app.app_id] = self._make(app)
+        return made
+
+    def _make(self, app: ChannelApp) -> Any:
+        secret = self.keys.ring.open(app.secret_sealed or "", context=SECRET_CONTEXT)
+        settings = self.settings
+        if app.kind == "wechat":
+            return WeChatMiniProgram(
+                api_base=settings.wechat_api_base, appid=app.app_id, secret=secret,
+                timeout=settings.upstream_timeout,
+            )  # fmt: skip
+        if app.kind == "alipay":
+            return AlipayMiniProgram(
+                gateway_url=settings.alipay_gateway, app_id=app.app_id, app_private_key=secret,
+                alipay_public_key=app.platform_public_key or "", timeout=settings.upstream_timeout,
+            )  # fmt: skip
         raise ValueError(f"{app.kind} apps have no platform adapter")
-    ctx.adapters[_key(app.app_id)] = adapter
-    return adapter
 
-
-def forget(ctx: AppContext, app_id: str) -> None:
-    """Drop a cached adapter (its keys changed)."""
-    ctx.adapters.pop(_key(app_id), None)
+    def forget(self, app_id: str) -> None:
+        """Drop the adapter of an app whose keys changed."""
+        self._made.pop(app_id, None)

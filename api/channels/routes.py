@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-
 from api.audit import service as audit
 from api.channels import service
 from api.channels.models import ChannelApp
@@ -14,9 +12,10 @@ from api.channels.schemas import (
     SessionOut,
     SessionRequest,
 )
-from api.context import ctx_of
-from api.web.caller import Caller, caller_of
+from api.principals import Caller
+from api.web.caller import caller_of, ctx_of
 from api.web.endpoint import api_route, authenticate
+from api.web.http import Request
 
 ADMIN = ("admin",)
 

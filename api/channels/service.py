@@ -7,14 +7,14 @@ import secrets
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from api import tokens
 from api.auth import service as clients
-from api.auth import tokens
 from api.channels import platforms
 from api.channels.models import ChannelApp, ChannelIdentity, ResidentUser
 from api.channels.schemas import ChannelAppCreate, SessionOut, SessionRequest
 from api.context import AppContext
 from api.errors import DomainError, not_found
-from api.web.caller import Caller
+from api.principals import Caller
 
 
 async def register_app(ctx: AppContext, req: ChannelAppCreate) -> tuple[ChannelApp, str | None]:
@@ -44,7 +44,7 @@ async def register_app(ctx: AppContext, req: ChannelAppCreate) -> tuple[ChannelA
         platform_public_key=req.alipay_public_key,
         webhook_url=req.webhook_url,
     )
-    platforms.forget(ctx, app_id)
+    ctx.adapters.forget_app(app_id)
     return app, partner_secret
 
 
@@ -60,7 +60,7 @@ async def set_app_status(ctx: AppContext, app_id: str, status: str) -> ChannelAp
         raise not_found("channel app")
     app.status = status
     await app.save(update_fields=["status"])
-    platforms.forget(ctx, app_id)
+    ctx.adapters.forget_app(app_id)
     return app
 
 
@@ -75,12 +75,12 @@ async def _platform_user(
 ) -> tuple[str, str]:
     """(scope, platform user id) proven by the platform, or by the partner for in-house apps."""
     if app.kind == "wechat":
-        session = await platforms.platform_for(ctx, app).code_to_session(
+        session = await ctx.adapters.channels.for_app(app).code_to_session(
             _required(req.code, "code", "WeChat")
         )
         return f"wechat:{app.app_id}", session.openid
     if app.kind == "alipay":
-        user = await platforms.platform_for(ctx, app).auth_code_to_user(
+        user = await ctx.adapters.channels.for_app(app).auth_code_to_user(
             _required(req.auth_code, "auth_code", "Alipay")
         )
         return "alipay", user.user_id  # Alipay user ids are the same across apps

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
-from starlette.concurrency import run_in_threadpool
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from api.errors import DomainError
+from api.threads import in_thread
 
 LOGIN_REFUSED = {40029, 40163, 40226, 45011}  # invalid / used code, risky user, too frequent
 SUBSCRIPTION_REFUSED = 43101
@@ -73,7 +73,7 @@ class WeChatMiniProgram:
     async def code_to_session(self, code: str) -> WeChatSession:
         """Exchange a ``wx.login`` code; ``CHANNEL_AUTH_FAILED`` for a bad or used code."""
         try:
-            result = await run_in_threadpool(self._client.wxa.code_to_session, code)
+            result = await in_thread(self._client.wxa.code_to_session, code)
         except WeChatClientException as exc:
             if exc.errcode in LOGIN_REFUSED:
                 raise DomainError("CHANNEL_AUTH_FAILED", "login code invalid or used") from exc
@@ -88,7 +88,7 @@ class WeChatMiniProgram:
         """Push a one-time subscribe message; :class:`SubscriptionQuotaExhausted` without a
         grant."""
         try:
-            await run_in_threadpool(
+            await in_thread(
                 self._client.wxa.send_subscribe_message, openid, template_id, data, page
             )
         except WeChatClientException as exc:

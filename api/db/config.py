@@ -16,6 +16,7 @@ MODEL_MODULES: list[str] = [
     "api.cards.models",
     "api.terminals.models",
     "api.appointments.models",
+    "api.outbox.models",
     "api.messages.models",
     "api.payments.models",
 ]

@@ -9,13 +9,11 @@ import secrets
 from pathlib import Path
 
 import uvicorn
-from starlette.routing import Mount
 
-from api.app import create_app
 from api.db import lifecycle
-from api.demo.miniapp import miniapp_routes
 from api.demo.seed import seed_demo
 from api.settings import Settings
+from api.web.app import create_demo_app
 from api.web.middleware import configure_logging
 
 DEMO_MCH_ID = "1900000109"  # the demo merchant number registered with the stand-in
@@ -88,12 +86,10 @@ def _banner(base: str, creds_path: Path, settings: Settings) -> str:
 
 async def run_demo(settings: Settings, host: str, port: int, credentials: str) -> int:
     """Serve the demo until interrupted."""
-    from miniapp_mock.app import create_mock_app
-
     settings = demo_settings(settings, host, port)
     configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
     await lifecycle.upgrade(settings.resolved_database_url)
-    app = create_app(settings, extra_routes=[Mount("/mock", create_mock_app()), *miniapp_routes()])
+    app = create_demo_app(settings)
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, http="httptools"
     )

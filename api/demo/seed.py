@@ -73,7 +73,7 @@ async def ensure_alipay_app(ctx: AppContext) -> ChannelApp:
     )
     app.platform_public_key = answer["alipay_public_key"]
     await app.save(update_fields=["platform_public_key"])
-    platforms.forget(ctx, app.app_id)
+    ctx.adapters.forget_app(app.app_id)
     return app
 
 

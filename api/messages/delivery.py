@@ -24,7 +24,6 @@ from api.auth.models import Client
 from api.auth.signatures import signing_string
 from api.cards.identity import open_identity
 from api.cards.models import Card
-from api.channels import platforms
 from api.channels.alipay_platform import sub_code_of
 from api.channels.models import ChannelApp, ChannelIdentity
 from api.channels.wechat_platform import SubscriptionQuotaExhausted
@@ -32,8 +31,8 @@ from api.context import AppContext
 from api.crypto.sm import hmac_sm3_hex, sm3_hex
 from api.errors import DomainError
 from api.messages import subscriptions
-from api.messages.models import OutboxMessage
 from api.messages.templates import Template, render, template_for
+from api.outbox.models import OutboxMessage
 
 
 class Transient(Exception):
@@ -66,7 +65,7 @@ async def _wechat(ctx: AppContext, app: ChannelApp, openid: str, message: Outbox
     if not await subscriptions.take(message.user_id, message.event):
         return "no_quota"
     try:
-        await platforms.platform_for(ctx, app).send_subscribe_message(
+        await ctx.adapters.channels.for_app(app).send_subscribe_message(
             openid, template_id, _wechat_data(title, text, message.payload), page_of(message)
         )
     except SubscriptionQuotaExhausted:
@@ -88,7 +87,7 @@ async def _alipay(ctx: AppContext, app: ChannelApp, user_id: str, message: Outbo
         ),
     }  # fmt: skip
     try:
-        answer = await platforms.platform_for(ctx, app).gateway.call(
+        answer = await ctx.adapters.channels.for_app(app).gateway.call(
             "alipay.open.app.mini.templatemessage.send", biz_content=biz
         )
     except AliPayException as exc:
@@ -141,7 +140,7 @@ async def _sms(ctx: AppContext, message: OutboxMessage, text: str) -> str:
     if not phone:
         return "no_phone"
     try:
-        await ctx.adapters["sms"].send(phone, f"【电子健康卡】{text}")
+        await ctx.adapters.sms.send(phone, f"【电子健康卡】{text}")
     except DomainError as exc:
         raise Transient(exc.code) from exc
     return "sent"

@@ -3,14 +3,10 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-
 from api.appointments.models import Hospital
 from api.audit import service as audit
-from api.context import ctx_of
 from api.errors import DomainError
 from api.messages import service
-from api.messages.models import OutboxMessage
 from api.messages.schemas import (
     AdminMessageList,
     AdminMessageOut,
@@ -26,11 +22,13 @@ from api.messages.schemas import (
     TemplateUpdate,
 )
 from api.messages.worker import retry
+from api.outbox.models import OutboxMessage
 from api.terminals.service import terminal_of
 from api.timefmt import local
 from api.web.bodies import path_int
-from api.web.caller import caller_of
+from api.web.caller import caller_of, ctx_of
 from api.web.endpoint import api_route
+from api.web.http import Request
 
 RESIDENT = ("resident",)
 ADMIN = ("admin",)

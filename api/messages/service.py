@@ -8,12 +8,13 @@ from tortoise.transactions import in_transaction
 from api.cards.models import CardBinding
 from api.errors import DomainError, not_found
 from api.messages import subscriptions
-from api.messages.models import MessageTemplate, OutboxMessage
-from api.messages.outbox import enqueue
+from api.messages.models import MessageTemplate
 from api.messages.templates import CHANNELS, DEFAULTS, templates_in_force
+from api.outbox.models import OutboxMessage
+from api.outbox.service import enqueue
+from api.principals import Caller
 from api.terminals.models import PatientRecord
 from api.timefmt import now
-from api.web.caller import Caller
 
 INBOX_LIMIT = 200
 

@@ -23,7 +23,7 @@ from tortoise.transactions import in_transaction
 
 from api.context import AppContext
 from api.messages.delivery import Transient, deliver
-from api.messages.models import OutboxMessage
+from api.outbox.models import OutboxMessage
 from api.timefmt import now
 
 log = logging.getLogger("ehc.worker")

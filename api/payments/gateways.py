@@ -18,13 +18,13 @@ from urllib.parse import parse_qsl
 import httpx
 import requests
 from alipay.exceptions import AliPayException
-from starlette.concurrency import run_in_threadpool
 from wechatpy.exceptions import InvalidSignatureException, WeChatPayException
 from wechatpy.pay import WeChatPay
 
 from api.channels.alipay_platform import AlipayGateway, sub_code_of
 from api.errors import DomainError
 from api.payments.bills import BillLine, parse_alipay, parse_wechat
+from api.threads import in_thread
 from api.timefmt import now
 
 WECHAT_PAID = {"SUCCESS", "REFUND"}
@@ -92,7 +92,7 @@ class WeChatPayGateway:
 
     async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         try:
-            return await run_in_threadpool(fn, *args, **kwargs)
+            return await in_thread(fn, *args, **kwargs)
         except WeChatPayException as exc:
             if exc.return_msg == NO_BILL:
                 raise PlatformRefusal(NO_BILL) from exc

@@ -16,12 +16,12 @@ from tortoise.transactions import in_transaction
 from api.audit import service as audit
 from api.context import AppContext
 from api.errors import DomainError
-from api.messages.outbox import enqueue
+from api.outbox.service import enqueue
 from api.payments.gateways import refund_number
 from api.payments.insurance import InsurancePlatform, InsuranceRefusal, Split
 from api.payments.models import InsuranceSettlement, Payment
+from api.principals import Origin
 from api.timefmt import now
-from api.web.caller import Origin
 
 log = logging.getLogger("ehc.payments.insurance")
 RETRY_BATCH = 100
@@ -29,7 +29,7 @@ RETRY_BATCH = 100
 
 def platform_of(ctx: AppContext) -> InsurancePlatform:
     """The insurance platform adapter, or INSURANCE_UNAVAILABLE when none is configured."""
-    platform = ctx.adapters.get("insurance")
+    platform = ctx.adapters.insurance
     if platform is None:
         raise DomainError("INSURANCE_UNAVAILABLE", "medical-insurance payment is not available")
     return platform  # type: ignore[no-any-return]
@@ -183,7 +183,7 @@ async def _fail(row: InsuranceSettlement, action: str, code: str) -> None:
 
 async def retry_unfinished(ctx: AppContext) -> int:
     """The sweep's part: repeat refunds and revokes the platform has not confirmed yet."""
-    if ctx.adapters.get("insurance") is None:
+    if ctx.adapters.insurance is None:
         return 0
     pending = await InsuranceSettlement.filter(status__in=("revoking", "refunding")).limit(
         RETRY_BATCH

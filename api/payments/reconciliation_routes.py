@@ -3,10 +3,7 @@ resolve them."""
 
 from __future__ import annotations
 
-from starlette.requests import Request
-
 from api.audit import service as audit
-from api.context import ctx_of
 from api.payments import reconciliation
 from api.payments.models import Discrepancy, Reconciliation
 from api.payments.reconciliation_schemas import (
@@ -20,8 +17,9 @@ from api.payments.reconciliation_schemas import (
     ReconciliationSummary,
     ResolveRequest,
 )
-from api.web.caller import caller_of
+from api.web.caller import caller_of, ctx_of
 from api.web.endpoint import api_route
+from api.web.http import Request
 
 ADMIN = ("admin",)
 

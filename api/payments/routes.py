@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from starlette.requests import Request
-from starlette.responses import Response
-
 from api.audit import service as audit
-from api.context import ctx_of
 from api.errors import DomainError
 from api.payments import insurance_settlements, service
 from api.payments.models import InsuranceSettlement, Payment
@@ -22,8 +18,9 @@ from api.payments.schemas import (
 )
 from api.timefmt import local
 from api.web.bodies import read_body
-from api.web.caller import caller_of
+from api.web.caller import caller_of, ctx_of
 from api.web.endpoint import api_route
+from api.web.http import Request, Response
 
 log = logging.getLogger("ehc.payments")
 WECHAT_OK = "<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>"  # noqa: E501

@@ -23,53 +23,27 @@ from tortoise.transactions import in_transaction
 from api.appointments import booking
 from api.appointments.models import Appointment
 from api.audit import service as audit
-from api.channels import platforms
-from api.channels.models import ChannelApp
 from api.context import AppContext
 from api.errors import DomainError, not_found
-from api.messages.outbox import enqueue
+from api.outbox.service import enqueue
 from api.payments import insurance_flow, insurance_settlements
 from api.payments.gateways import (
-    AlipayPayGateway,
     Gateway,
     Notify,
     PlatformRefusal,
     TradeState,
-    WeChatPayGateway,
     refund_number,
 )
 from api.payments.models import InsuranceSettlement, Payment, Refund
+from api.principals import Caller, Origin
 from api.timefmt import now
-from api.web.caller import Caller, Origin
 
 log = logging.getLogger("ehc.payments")
-NOTIFY_PATH = "/api/v1/payments/notify/"
 
 
 async def gateway_for(ctx: AppContext, method: str, app_id: str) -> Gateway:
-    """The money platform of ``method`` for a channel app (made once, then cached)."""
-    cache_key = f"pay:{method}:{app_id}"
-    cached = ctx.adapters.get(cache_key)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
-    app = await ChannelApp.get_or_none(app_id=app_id)
-    if app is None or app.kind != method:
-        raise DomainError("METHOD_UNAVAILABLE", f"{method} pay is not available in this app")
-    notify_url = ctx.settings.public_url + NOTIFY_PATH + method
-    gateway: Gateway
-    if method == "wechat":
-        settings = ctx.settings
-        if not (settings.wechatpay_mch_id and settings.wechatpay_api_key):
-            raise DomainError("METHOD_UNAVAILABLE", "no WeChat Pay merchant is configured")
-        gateway = WeChatPayGateway(
-            appid=app.app_id, mch_id=settings.wechatpay_mch_id,
-            api_key=settings.wechatpay_api_key, base=settings.wechatpay_base,
-            notify_url=notify_url, timeout=settings.upstream_timeout,
-        )  # fmt: skip
-    else:
-        gateway = AlipayPayGateway(platforms.platform_for(ctx, app).gateway, notify_url, ctx.http)
-    ctx.adapters[cache_key] = gateway
-    return gateway
+    """The money platform of ``method`` for a channel app."""
+    return await ctx.adapters.payments.for_app(method, app_id)
 
 
 def _draft(caller: Caller, appointment: Appointment, method: str, app_id: str) -> Payment:

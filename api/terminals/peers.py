@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ import httpx
 from api.auth.signatures import hmac_signature
 from api.context import AppContext
 from api.errors import HTTP_STATUS, DomainError
+from api.settings import Settings
 
 PEER_TIMEOUT = 3.0
 
@@ -81,17 +83,28 @@ class PeerCentre:
             return await self._post("/api/v1/peer/verify", body, await self._access_token())
 
 
-def peer_for(ctx: AppContext, issuer: str) -> PeerCentre:
-    """The peer centre of ``issuer`` (``UNKNOWN_ISSUER`` when none is configured)."""
-    cached = ctx.adapters.get(f"peer:{issuer}")
-    if cached is not None:
-        return cached
-    url = ctx.settings.peers.get(issuer)
-    if not url or not ctx.settings.peer_client_id:
-        raise DomainError("UNKNOWN_ISSUER", f"no card centre is configured for issuer {issuer}")
-    peer = PeerCentre(url, ctx.settings.peer_client_id, ctx.settings.peer_client_secret, ctx.http)
-    ctx.adapters[f"peer:{issuer}"] = peer
-    return peer
+class PeerCentres:
+    """The configured peer card centres by issuer, signed in to on first use; a test hands in
+    its own with ``given``."""
+
+    def __init__(
+        self, settings: Settings, http: httpx.AsyncClient, given: Mapping[str, Any] | None = None
+    ) -> None:
+        self.settings = settings
+        self.http = http
+        self._made: dict[str, Any] = dict(given or {})
+
+    def for_issuer(self, issuer: str) -> PeerCentre:
+        """The peer centre of ``issuer`` (``UNKNOWN_ISSUER`` when none is configured)."""
+        made = self._made.get(issuer)
+        if made is not None:
+            return made  # type: ignore[no-any-return]
+        url, client_id = self.settings.peers.get(issuer), self.settings.peer_client_id
+        if not url or not client_id:
+            raise DomainError("UNKNOWN_ISSUER", f"no card centre is configured for issuer {issuer}")
+        peer = PeerCentre(url, client_id, self.settings.peer_client_secret, self.http)
+        self._made[issuer] = peer
+        return peer
 
 
 async def forward_verify(
@@ -104,4 +117,4 @@ async def forward_verify(
         "institution_code": institution_code,
         "terminal_id": terminal_id,
     }
-    return await peer_for(ctx, issuer).verify(body)
+    return await ctx.adapters.peers.for_issuer(issuer).verify(body)

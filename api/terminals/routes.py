@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from starlette.requests import Request
-
 from api.audit import service as audit
 from api.auth import service as clients
 from api.cards.physical import ChipHolder
-from api.context import ctx_of
 from api.terminals import service
 from api.terminals.models import Terminal
 from api.terminals.schemas import (
@@ -24,8 +21,9 @@ from api.terminals.schemas import (
     VerifyRequest,
 )
 from api.terminals.settings_store import qr_lifetime, set_qr_lifetime
-from api.web.caller import caller_of
+from api.web.caller import caller_of, ctx_of
 from api.web.endpoint import api_route
+from api.web.http import Request
 
 ADMIN = ("admin",)
 VERIFY_ERRORS = [

@@ -13,10 +13,10 @@ from api.cards import physical
 from api.context import AppContext
 from api.errors import DomainError, not_found
 from api.kv import key
+from api.principals import Caller
 from api.terminals import verification
 from api.terminals.models import TERMINAL_KINDS, CardUsage, PatientRecord, Terminal
 from api.terminals.scenes import medstep_code
-from api.web.caller import Caller
 
 FORGED_LIMIT = 20  # forged or malformed codes per terminal per minute before it is slowed
 FORGED_WINDOW = 60

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from api.auth.tokens import TokenCheck
 from api.cards import material as card_material
 from api.cards import qr
 from api.cards import state as card_state
@@ -25,6 +24,7 @@ from api.kv import KV, Trip, key
 from api.masking import mask_id_number
 from api.terminals import peers
 from api.terminals.settings_store import qr_lifetime
+from api.tokens import TokenCheck
 
 STATUS_ERRORS = {"lost": "CARD_LOST", "frozen": "CARD_FROZEN", "cancelled": "CARD_CANCELLED"}
 

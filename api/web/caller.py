@@ -1,41 +1,17 @@
-"""Who is calling: the authenticated principal plus where the call came from."""
+"""What an HTTP request carries for the core: the application context, the authenticated
+principal, where it came from (the core types live in ``api.principals`` and ``api.context``)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
 from starlette.requests import Request
 
-if TYPE_CHECKING:
-    from api.auth.tokens import TokenCheck
+from api.context import AppContext
+from api.principals import Caller, Origin
 
 
-@dataclass(frozen=True)
-class Caller:
-    """An authenticated caller. ``kind`` is ``client``, ``admin`` or ``resident``."""
-
-    kind: str
-    id: str
-    scopes: tuple[str, ...] = ()
-    attrs: dict[str, Any] = field(default_factory=dict)
-    ip: str | None = None
-    request_id: str | None = None
-    # Set on routes that fold the token's liveness read into their own round trip: until it is
-    # settled, this caller is known only from claims the token had (see ``api_route``).
-    token_check: TokenCheck | None = None
-
-    def has_scope(self, scope: str) -> bool:
-        """True when this caller was granted ``scope``."""
-        return scope in self.scopes
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where an unauthenticated call came from (for the audit trail and rate limits)."""
-
-    ip: str | None
-    request_id: str | None
+def ctx_of(request: Request) -> AppContext:
+    """The application context of a request."""
+    return request.state.ctx  # type: ignore[no-any-return]
 
 
 def origin_of(request: Request) -> Origin:

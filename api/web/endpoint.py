@@ -16,11 +16,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.auth import tokens
-from api.context import ctx_of
+from api import tokens
 from api.errors import DomainError
+from api.principals import Caller
 from api.web.bodies import parse_body, parse_query
-from api.web.caller import Caller
+from api.web.caller import ctx_of
 
 Handler = Callable[..., Awaitable[Any]]
 
@@ -54,7 +54,7 @@ async def authenticate(
     """The caller behind the bearer token, if it is one of ``kinds`` holding ``scope``.
 
     With ``fold``, a token this worker has already seen alive is not read again here: the
-    caller carries a :class:`~api.auth.tokens.TokenCheck` that the handler settles in its own
+    caller carries a :class:`~api.tokens.TokenCheck` that the handler settles in its own
     round trip to the store (and ``api_route`` settles it before answering if not).
     """
     token = _bearer(request)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from api.auth import tokens
+from api import tokens
 from api.kv import KV, LockBusy, key
 
 pytestmark = pytest.mark.storage

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import signal
 
+from api.composition import open_context
 from api.messages.worker import Worker
-from api.offline import offline_context
 from api.settings import Settings
 
 
 async def run_worker(settings: Settings) -> int:
     """Run one worker; several may run at once against PostgreSQL."""
-    async with offline_context(settings) as ctx:
+    async with open_context(settings, migrate=True) as ctx:
         worker = Worker(ctx)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):

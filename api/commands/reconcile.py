@@ -7,8 +7,8 @@ import getpass
 import sys
 from datetime import date
 
+from api.composition import open_context
 from api.errors import DomainError
-from api.offline import offline_context
 from api.payments import reconciliation
 from api.settings import Settings
 
@@ -21,7 +21,7 @@ def _step(text: str) -> None:
 async def reconcile_command(settings: Settings, day: date, method: str) -> int:
     """Exit status 0 when the bill and our books agree, 1 when discrepancies are open, 2 when the
     bill could not be had."""
-    async with offline_context(settings) as ctx:
+    async with open_context(settings, migrate=True) as ctx:
         try:
             run, found = await reconciliation.reconcile(
                 ctx, day, method, f"cli:{getpass.getuser()}", _step

@@ -8,8 +8,8 @@ import logging
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.context import ctx_of
 from api.db import lifecycle
+from api.web.caller import ctx_of
 
 log = logging.getLogger("ehc.health")
 _TIMEOUT = 2.0

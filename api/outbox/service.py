@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.messages.models import OutboxMessage
+from api.outbox.models import OutboxMessage
 
 
 async def enqueue(

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from api.appointments import importer
-from api.offline import offline_context
+from api.composition import open_context
 from api.settings import Settings
 
 BAR = 30
@@ -35,7 +35,7 @@ async def import_command(settings: Settings, path: Path) -> int:
         print(f"ehc schedules import: cannot read {path}: {exc}", file=sys.stderr)
         return 2
     bar = ProgressBar(len(rows))
-    async with offline_context(settings):
+    async with open_context(settings, migrate=True):
         created, problems = await importer.import_rows(settings, rows, bar.step)
     for problem in problems:
         print(f"{path}:{problem.line}: {problem.reason}")

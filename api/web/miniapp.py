@@ -21,8 +21,8 @@ import miniapp_mock
 from api.auth.schemas import TokenRequest
 from api.auth.service import issue_access_token
 from api.auth.signatures import hmac_signature
-from api.context import ctx_of
 from api.messages.templates import templates_in_force
+from api.web.caller import ctx_of
 
 PAGE_DIR = Path(miniapp_mock.__file__).parent / "static" / "miniapp"
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import segno
 
 from api.admin.service import create_admin
+from api.composition import open_context
 from api.errors import DomainError
-from api.offline import offline_context
 from api.settings import Settings
 
 
 async def create_admin_command(settings: Settings, username: str, reset: bool) -> int:
     """Create the account and print the password, the otpauth URI and its QR, once."""
-    async with offline_context(settings) as ctx:
+    async with open_context(settings, migrate=True) as ctx:
         try:
             admin = await create_admin(ctx, username, reset=reset)
         except DomainError as exc:
