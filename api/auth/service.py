@@ -7,12 +7,14 @@ import time
 from datetime import UTC, datetime
 
 from api import tokens
+from api.audit import service as audit
 from api.auth.models import DEFAULT_SCOPES, Client
 from api.auth.schemas import TokenOut, TokenRequest
 from api.auth.signatures import hmac_matches, sm2_matches
 from api.context import AppContext
 from api.errors import DomainError, not_found
 from api.kv import key
+from api.principals import Caller
 
 _ID_PREFIX = {"partner": "pa_", "terminal": "tm_", "peer": "pe_"}
 SECRET_CONTEXT = "client.secret"
@@ -73,8 +75,10 @@ async def create_client(
     institution_code: str | None = None,
     client_id: str | None = None,
     secret: str | None = None,
+    actor: Caller | None = None,
 ) -> tuple[Client, str | None]:
-    """Register a client; returns it with its secret, which is shown only this once.
+    """Register a client; returns it with its secret, which is shown only this once (audited
+    as ``actor``'s when an admin made it).
 
     A client with an SM2 public key signs with its private key and gets no secret.
     """
@@ -94,6 +98,8 @@ async def create_client(
         sm2_public_key=public,
         institution_code=institution_code,
     )
+    if actor is not None:
+        await audit.record(actor, "client.create", target_type="client", target_id=client.client_id)
     return client, secret
 
 
@@ -113,18 +119,23 @@ async def list_clients(kind: str | None = None) -> list[Client]:
     return await query
 
 
-async def revoke_client(ctx: AppContext, client_id: str) -> Client:
-    """Refuse the client from now on and end its live tokens."""
+async def revoke_client(ctx: AppContext, client_id: str, actor: Caller | None = None) -> Client:
+    """Refuse the client from now on and end its live tokens (audited as ``actor``'s)."""
     client = await get_client(client_id)
     client.status = "revoked"
     client.revoked_at = datetime.now(UTC)
     await client.save(update_fields=["status", "revoked_at"])
     await tokens.revoke_group(ctx.kv, f"client:{client_id}")
+    if actor is not None:
+        await audit.record(actor, "client.revoke", target_type="client", target_id=client_id)
     return client
 
 
-async def rotate_secret(ctx: AppContext, client_id: str) -> tuple[Client, str]:
-    """A new secret for an HMAC client; live tokens end, the old secret stops working."""
+async def rotate_secret(
+    ctx: AppContext, client_id: str, actor: Caller | None = None
+) -> tuple[Client, str]:
+    """A new secret for an HMAC client; live tokens end, the old secret stops working (audited
+    as ``actor``'s)."""
     client = await get_client(client_id)
     if client.sm2_public_key:
         raise DomainError("INVALID_STATE", "an SM2 client has no secret to rotate")
@@ -132,6 +143,8 @@ async def rotate_secret(ctx: AppContext, client_id: str) -> tuple[Client, str]:
     client.secret_sealed = ctx.keys.ring.seal(secret, context=SECRET_CONTEXT)
     await client.save(update_fields=["secret_sealed"])
     await tokens.revoke_group(ctx.kv, f"client:{client_id}")
+    if actor is not None:
+        await audit.record(actor, "client.rotate", target_type="client", target_id=client_id)
     return client, secret
 
 

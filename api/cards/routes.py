@@ -1,17 +1,11 @@
-"""Real-name OTP, card collection, the holder's cards and admin card lifecycle."""
+"""The residents' door of cards: real-name codes, collecting a card, the holder's cards, their
+QR codes, display mode, loss and restore."""
 
 from __future__ import annotations
 
 from api.cards import codes, service
 from api.cards.schemas import (
-    AdminCardOut,
-    BlacklistList,
-    BlacklistOut,
-    BlacklistRequest,
-    CardEventList,
-    CardEventOut,
     CardList,
-    CardLookupRequest,
     CardOut,
     CollectRequest,
     DisplayRequest,
@@ -19,16 +13,12 @@ from api.cards.schemas import (
     OtpRequest,
     QrOut,
     QrQuery,
-    ReasonRequest,
 )
-from api.cards.views import admin_card_out, card_out
+from api.cards.views import card_out
 from api.timefmt import local
 from api.web.caller import caller_of, ctx_of
-from api.web.endpoint import api_route
+from api.web.endpoint import resident_route
 from api.web.http import JSONResponse, Request, Response
-
-RESIDENT = ("resident",)
-ADMIN = ("admin",)
 
 
 async def send_otp(request: Request, body: OtpRequest) -> OtpOut:
@@ -108,188 +98,28 @@ async def qr_code(request: Request, query: QrQuery) -> Response:
     return JSONResponse(out.model_dump(mode="json"))
 
 
-async def admin_get_card(request: Request) -> AdminCardOut:
-    """A card by id."""
-    return await admin_card_out(
-        ctx_of(request), await service.card_by_id(request.path_params["card_id"])
-    )
-
-
-async def admin_lookup(request: Request, body: CardLookupRequest) -> AdminCardOut:
-    """Find a person's card by document number (audited)."""
-    ctx = ctx_of(request)
-    card = await service.find_by_identity(ctx, caller_of(request), body.id_type, body.id_number)
-    return await admin_card_out(ctx, card)
-
-
-def _admin_change(action: str):  # noqa: ANN202 - a small route factory
-    async def change(request: Request, body: ReasonRequest) -> AdminCardOut:
-        card = await service.card_by_id(request.path_params["card_id"])
-        await service.change_status(ctx_of(request), card, action, caller_of(request), body.reason)
-        return await admin_card_out(ctx_of(request), await service.card_by_id(card.card_id))
-
-    change.__name__ = f"admin_{action}"
-    change.__doc__ = f"Card lifecycle: {action.replace('_', ' ')}."
-    return change
-
-
-async def card_events(request: Request) -> CardEventList:
-    """A card's lifecycle history, oldest first."""
-    card = await service.card_by_id(request.path_params["card_id"])
-    return CardEventList(
-        events=[CardEventOut.model_validate(e) for e in await service.events(card.card_id)]
-    )
-
-
-async def add_blacklist(request: Request, body: BlacklistRequest) -> BlacklistOut:
-    """Refuse a person any card."""
-    entry = await service.add_to_blacklist(
-        ctx_of(request), caller_of(request), body.id_type, body.id_number, body.reason
-    )
-    return BlacklistOut.model_validate(entry)
-
-
-async def list_blacklist(request: Request) -> BlacklistList:
-    """Every blacklist entry (no identity in clear)."""
-    return BlacklistList(
-        entries=[BlacklistOut.model_validate(e) for e in await service.blacklist()]
-    )
-
-
-async def remove_blacklist(request: Request) -> None:
-    """Lift a blacklist entry."""
-    try:
-        entry_id = int(request.path_params["entry_id"])
-    except ValueError:
-        entry_id = -1
-    await service.remove_from_blacklist(caller_of(request), entry_id)
-
-
 CARD = "/api/v1/cards/{card_id}"
-ADMIN_CARD = "/api/v1/admin/cards/{card_id}"
 COLLECT_ERRORS = [
-    "INVALID_ID_NUMBER",
-    "OTP_INVALID",
-    "REALNAME_MISMATCH",
-    "BLACKLISTED",
-    "CARD_LIMIT",
+    "INVALID_ID_NUMBER", "OTP_INVALID", "REALNAME_MISMATCH", "BLACKLISTED", "CARD_LIMIT",
     "VALIDATION_ERROR",
-]
+]  # fmt: skip
 
 routes = [
-    api_route(
-        "POST",
-        "/api/v1/realname/otp",
-        send_otp,
-        body=OtpRequest,
-        response=OtpOut,
-        status=202,
-        auth=RESIDENT,
-        tags=["cards"],
-        errors=["TOO_MANY_REQUESTS", "UPSTREAM_UNAVAILABLE"],
-    ),
-    api_route(
-        "POST",
-        "/api/v1/cards",
-        collect_card,
-        body=CollectRequest,
-        response=CardOut,
-        status=201,
-        auth=RESIDENT,
-        tags=["cards"],
-        errors=COLLECT_ERRORS,
-    ),
-    api_route("GET", "/api/v1/cards", list_cards, response=CardList, auth=RESIDENT, tags=["cards"]),
-    api_route("GET", CARD, get_card, response=CardOut, auth=RESIDENT, tags=["cards"]),
-    api_route("DELETE", CARD, unbind_card, auth=RESIDENT, tags=["cards"]),
-    api_route(
-        "PUT",
-        CARD + "/display",
-        set_display,
-        body=DisplayRequest,
-        response=CardOut,
-        auth=RESIDENT,
-        tags=["cards"],
-    ),
-    api_route(
-        "GET",
-        CARD + "/qrcode",
-        qr_code,
-        query=QrQuery,
-        response=QrOut,
-        auth=RESIDENT,
-        fold_auth=True,
-        tags=["cards"],
-        errors=["CARD_LOST", "CARD_FROZEN", "CARD_CANCELLED", "NOT_FOUND"],
-    ),
-    api_route(
-        "POST",
-        CARD + "/loss",
-        report_loss,
-        response=CardOut,
-        auth=RESIDENT,
-        tags=["cards"],
-        errors=["INVALID_STATE"],
-    ),
-    api_route(
-        "POST",
-        CARD + "/restore",
-        restore,
-        response=CardOut,
-        auth=RESIDENT,
-        tags=["cards"],
-        errors=["INVALID_STATE"],
-    ),
-    api_route(
-        "POST",
-        "/api/v1/admin/cards/lookup",
-        admin_lookup,
-        body=CardLookupRequest,
-        response=AdminCardOut,
-        auth=ADMIN,
-        tags=["admin"],
-    ),
-    api_route("GET", ADMIN_CARD, admin_get_card, response=AdminCardOut, auth=ADMIN, tags=["admin"]),
-    api_route(
-        "GET",
-        ADMIN_CARD + "/events",
-        card_events,
-        response=CardEventList,
-        auth=ADMIN,
-        tags=["admin"],
-    ),
-    *[
-        api_route(
-            "POST",
-            f"{ADMIN_CARD}/{action}",
-            _admin_change(action),
-            body=ReasonRequest,
-            response=AdminCardOut,
-            auth=ADMIN,
-            tags=["admin"],
-            errors=["INVALID_STATE"],
-        )
-        for action in ("freeze", "unfreeze", "cancel")
-    ],
-    api_route(
-        "POST",
-        "/api/v1/admin/blacklist",
-        add_blacklist,
-        body=BlacklistRequest,
-        response=BlacklistOut,
-        status=201,
-        auth=ADMIN,
-        tags=["admin"],
-    ),
-    api_route(
-        "GET",
-        "/api/v1/admin/blacklist",
-        list_blacklist,
-        response=BlacklistList,
-        auth=ADMIN,
-        tags=["admin"],
-    ),  # fmt: skip
-    api_route(
-        "DELETE", "/api/v1/admin/blacklist/{entry_id}", remove_blacklist, auth=ADMIN, tags=["admin"]
-    ),
-]
+    resident_route("POST", "/api/v1/realname/otp", send_otp, body=OtpRequest, response=OtpOut,
+                   status=202, tags=["cards"],
+                   errors=["TOO_MANY_REQUESTS", "UPSTREAM_UNAVAILABLE"]),
+    resident_route("POST", "/api/v1/cards", collect_card, body=CollectRequest, response=CardOut,
+                   status=201, tags=["cards"], errors=COLLECT_ERRORS),
+    resident_route("GET", "/api/v1/cards", list_cards, response=CardList, tags=["cards"]),
+    resident_route("GET", CARD, get_card, response=CardOut, tags=["cards"]),
+    resident_route("DELETE", CARD, unbind_card, tags=["cards"]),
+    resident_route("PUT", CARD + "/display", set_display, body=DisplayRequest, response=CardOut,
+                   tags=["cards"]),
+    resident_route("GET", CARD + "/qrcode", qr_code, query=QrQuery, response=QrOut,
+                   fold_auth=True, tags=["cards"],
+                   errors=["CARD_LOST", "CARD_FROZEN", "CARD_CANCELLED", "NOT_FOUND"]),
+    resident_route("POST", CARD + "/loss", report_loss, response=CardOut, tags=["cards"],
+                   errors=["INVALID_STATE"]),
+    resident_route("POST", CARD + "/restore", restore, response=CardOut, tags=["cards"],
+                   errors=["INVALID_STATE"]),
+]  # fmt: skip

@@ -8,6 +8,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from api import tokens
+from api.audit import service as audit
 from api.auth import service as clients
 from api.channels import platforms
 from api.channels.models import ChannelApp, ChannelIdentity, ResidentUser
@@ -17,9 +18,12 @@ from api.errors import DomainError, not_found
 from api.principals import Caller
 
 
-async def register_app(ctx: AppContext, req: ChannelAppCreate) -> tuple[ChannelApp, str | None]:
-    """Register a channel app. In-house apps get a partner client whose id is the app id and
-    whose secret is returned once; WeChat and Alipay apps store the platform's keys sealed."""
+async def register_app(
+    ctx: AppContext, actor: Caller, req: ChannelAppCreate
+) -> tuple[ChannelApp, str | None]:
+    """Register a channel app (audited). In-house apps get a partner client whose id is the app
+    id and whose secret is returned once; WeChat and Alipay apps store the platform's keys
+    sealed."""
     partner_secret = None
     if req.kind == "inhouse":
         client, partner_secret = await clients.create_client(
@@ -45,6 +49,7 @@ async def register_app(ctx: AppContext, req: ChannelAppCreate) -> tuple[ChannelA
         webhook_url=req.webhook_url,
     )
     ctx.adapters.forget_app(app_id)
+    await audit.record(actor, "channel_app.create", target_type="channel_app", target_id=app_id)
     return app, partner_secret
 
 
@@ -53,14 +58,15 @@ async def list_apps() -> list[ChannelApp]:
     return await ChannelApp.all().order_by("created_at")
 
 
-async def set_app_status(ctx: AppContext, app_id: str, status: str) -> ChannelApp:
-    """Enable or disable a channel app (a disabled one opens no new sessions)."""
+async def set_app_status(ctx: AppContext, actor: Caller, app_id: str, status: str) -> ChannelApp:
+    """Enable or disable a channel app (a disabled one opens no new sessions); audited."""
     app = await ChannelApp.get_or_none(app_id=app_id)
     if app is None:
         raise not_found("channel app")
     app.status = status
     await app.save(update_fields=["status"])
     ctx.adapters.forget_app(app_id)
+    await audit.record(actor, f"channel_app.{status}", target_type="channel_app", target_id=app_id)
     return app
 
 

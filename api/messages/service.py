@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from api.appointments.models import Hospital
+from api.audit import service as audit
 from api.cards.models import CardBinding
+from api.context import AppContext
 from api.errors import DomainError, not_found
-from api.messages import subscriptions
+from api.messages import subscriptions, worker
 from api.messages.models import MessageTemplate
 from api.messages.templates import CHANNELS, DEFAULTS, templates_in_force
 from api.outbox.models import OutboxMessage
 from api.outbox.service import enqueue
 from api.principals import Caller
 from api.terminals.models import PatientRecord
+from api.terminals.service import terminal_of
 from api.timefmt import now
 
 INBOX_LIMIT = 200
@@ -54,9 +58,9 @@ async def templates() -> list[tuple[str, str, str, str, str, bool]]:
 
 
 async def set_template(
-    event: str, channel: str, template_id: str, title: str, text: str, urgent: bool
+    actor: Caller, event: str, channel: str, template_id: str, title: str, text: str, urgent: bool
 ) -> MessageTemplate:
-    """An admin rewords an event on a channel."""
+    """An admin rewords an event on a channel (audited)."""
     if event not in DEFAULTS or channel not in CHANNELS:
         raise not_found("template")
     row, _ = await MessageTemplate.update_or_create(
@@ -64,13 +68,35 @@ async def set_template(
         channel=channel,
         defaults={"template_id": template_id, "title": title, "text": text, "urgent": urgent},
     )
+    await audit.record(
+        actor, "message_template.update", target_type="template", target_id=f"{event}/{channel}"
+    )
     return row
+
+
+async def retry_message(actor: Caller, message_id: int) -> OutboxMessage:
+    """An admin sends a dead or unconfirmed message again, now (audited)."""
+    if not await worker.retry(message_id):
+        raise DomainError("INVALID_STATE", "only dead or unconfirmed messages are retried")
+    await audit.record(actor, "message.retry", target_type="message", target_id=str(message_id))
+    return await OutboxMessage.get(id=message_id)
 
 
 async def admin_messages(status: str | None, limit: int) -> list[OutboxMessage]:
     """Messages for admins, newest first (dead letters with ``status=dead``)."""
     query = OutboxMessage.all() if status is None else OutboxMessage.filter(status=status)
     return await query.order_by("-id").limit(limit)
+
+
+async def notice_from_terminal(
+    ctx: AppContext, caller: Caller, patient_id: str, event: str, detail: str
+) -> int:
+    """A hospital system (with its terminal's token) tells one of its patients that a report or
+    medicine is ready; returns how many of the card's holders were told."""
+    terminal = await terminal_of(ctx, caller)
+    hospital = await Hospital.get_or_none(code=terminal.institution_code)
+    name = hospital.name if hospital else terminal.institution_code
+    return await notify_patient(terminal.institution_code, patient_id, event, detail, name)
 
 
 async def notify_patient(

@@ -1,10 +1,12 @@
-"""``/api/v1/payments``: pay a held booking, the platforms' notifies, refunds."""
+"""The residents' door of payments: pay a held booking, follow a payment; and the money
+platforms' notifies (verified by their own signatures, not by a token).
+
+``GET /api/v1/payments/{id}`` also answers an admin session: the one route two kinds share."""
 
 from __future__ import annotations
 
 import logging
 
-from api.audit import service as audit
 from api.errors import DomainError
 from api.payments import insurance_settlements, service
 from api.payments.models import InsuranceSettlement, Payment
@@ -13,13 +15,11 @@ from api.payments.schemas import (
     PaymentOut,
     PaymentRequest,
     PaymentStarted,
-    RefundOut,
-    RefundRequest,
 )
 from api.timefmt import local
 from api.web.bodies import read_body
 from api.web.caller import caller_of, ctx_of
-from api.web.endpoint import api_route
+from api.web.endpoint import api_route, resident_route
 from api.web.http import Request, Response
 
 log = logging.getLogger("ehc.payments")
@@ -64,19 +64,6 @@ async def get_payment(request: Request) -> PaymentOut:
     return payment_out(ctx_of(request).settings.timezone, payment, insurance)
 
 
-async def refund_payment(request: Request, body: RefundRequest) -> RefundOut:
-    """(Admins) refund part or all of a payment to where it came from."""
-    ctx, caller = ctx_of(request), caller_of(request)
-    payment = await service.owned(caller, request.path_params["payment_id"])
-    done = await service.refund(ctx, payment, body.amount, body.reason)
-    await audit.record(
-        caller, "payment.refund", target_type="payment", target_id=payment.payment_id,
-        detail={"amount": body.amount},
-    )  # fmt: skip
-    return RefundOut(refund_id=done.refund_id, payment_id=payment.payment_id, amount=done.amount,
-                     status=done.status, reason=done.reason)  # fmt: skip
-
-
 async def _notify(request: Request, method: str) -> str | None:
     """Handle a notify; None when it was taken, else why not (the platform will retry)."""
     try:
@@ -103,17 +90,14 @@ async def alipay_notify(request: Request) -> Response:
 
 
 routes = [
-    api_route("POST", "/api/v1/payments", start_payment, body=PaymentRequest,
-              response=PaymentStarted, status=201, auth=("resident",), tags=["payments"],
+    resident_route("POST", "/api/v1/payments", start_payment, body=PaymentRequest,
+              response=PaymentStarted, status=201, tags=["payments"],
               errors=["NOT_PAYABLE", "METHOD_UNAVAILABLE", "PAYMENT_DECLINED", "NOT_FOUND",
                       "UPSTREAM_UNAVAILABLE", "INSURANCE_AUTH_INVALID", "INSURANCE_NOT_ELIGIBLE",
                       "INSURANCE_HOLDER_MISMATCH", "INSURANCE_DECLINED",
                       "INSURANCE_UNAVAILABLE"]),
     api_route("GET", "/api/v1/payments/{payment_id}", get_payment, response=PaymentOut,
               auth=("resident", "admin"), tags=["payments"], errors=["NOT_FOUND"]),
-    api_route("POST", "/api/v1/payments/{payment_id}/refund", refund_payment, body=RefundRequest,
-              response=RefundOut, auth=("admin",), tags=["payments"],
-              errors=["REFUND_EXCEEDS_PAID", "UPSTREAM_ERROR", "NOT_FOUND"]),
     api_route("POST", "/api/v1/payments/notify/wechat", wechat_notify, tags=["payments"]),
     api_route("POST", "/api/v1/payments/notify/alipay", alipay_notify, tags=["payments"]),
 ]  # fmt: skip

@@ -13,21 +13,28 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount, Route
 
-from api.admin.routes import routes as admin_routes
+from api.admin import admin_routes as admin_admin
+from api.appointments import admin_routes as appointments_admin
+from api.appointments import pos_routes as appointments_pos
+from api.appointments import routes as appointments_public
 from api.appointments import sweeper
-from api.appointments.routes import routes as appointment_routes
-from api.auth.routes import routes as auth_routes
-from api.cards.routes import routes as card_routes
-from api.channels.routes import routes as channel_routes
+from api.auth import routes as auth_public
+from api.cards import admin_routes as cards_admin
+from api.cards import routes as cards_public
+from api.channels import admin_routes as channels_admin
+from api.channels import routes as channels_public
 from api.composition import open_context
 from api.context import AppContext
-from api.messages.routes import routes as message_routes
+from api.messages import admin_routes as messages_admin
+from api.messages import pos_routes as messages_pos
+from api.messages import routes as messages_public
 from api.messages.worker import Worker
+from api.payments import admin_routes as payments_admin
+from api.payments import routes as payments_public
 from api.payments import service as payments
-from api.payments.reconciliation_routes import routes as reconciliation_routes
-from api.payments.routes import routes as payment_routes
 from api.settings import Settings
-from api.terminals.routes import routes as terminal_routes
+from api.terminals import admin_routes as terminals_admin
+from api.terminals import pos_routes as terminals_pos
 from api.web.error_handlers import EXCEPTION_HANDLERS
 from api.web.health import healthz
 from api.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -37,21 +44,48 @@ from api.web.openapi import build_openapi, docs_page, openapi_json
 VERSION = "0.1.0"
 
 
+# The three doors (README, "Layout"), each with one kind of credential.
+def resident_door() -> list[BaseRoute]:
+    """Residents and the public: mini-programs and in-house apps (channel sessions), partners'
+    servers getting tokens, the money platforms' notifies, hospitals' public catalogue."""
+    return [
+        *auth_public.routes,
+        *channels_public.routes,
+        *cards_public.routes,
+        *appointments_public.routes,
+        *messages_public.routes,
+        *payments_public.routes,
+    ]
+
+
+def terminal_door() -> list[BaseRoute]:
+    """Counters, kiosks, doctor stations and hospital systems (``/pos``), and peer card centres
+    (``/peer``): an access token scoped to that work."""
+    return [*terminals_pos.routes, *appointments_pos.routes, *messages_pos.routes]
+
+
+def admin_door() -> list[BaseRoute]:
+    """The card centre's staff: an admin session (password + TOTP)."""
+    return [
+        *admin_admin.routes,
+        *channels_admin.routes,
+        *cards_admin.routes,
+        *terminals_admin.routes,
+        *appointments_admin.routes,
+        *messages_admin.routes,
+        *payments_admin.routes,
+    ]
+
+
 def api_routes() -> list[BaseRoute]:
-    """Every route of the public API, area by area."""
+    """Every route of the public API: the service's own, then the three doors."""
     return [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False),
         Route("/docs", docs_page, methods=["GET"], include_in_schema=False),
-        *auth_routes,
-        *admin_routes,
-        *channel_routes,
-        *card_routes,
-        *terminal_routes,
-        *appointment_routes,
-        *message_routes,
-        *payment_routes,
-        *reconciliation_routes,
+        *resident_door(),
+        *terminal_door(),
+        *admin_door(),
     ]
 
 

@@ -166,3 +166,37 @@ def api_route(
     route = Route(path, endpoint, methods=[method.upper()], name=handler.__name__)
     route.spec = spec  # type: ignore[attr-defined]
     return route
+
+
+# The three doors, each with one kind of credential (README, "Layout"): residents come with a
+# channel session, terminals and peer centres with an access token scoped to their work,
+# card-centre staff with an admin session.
+RESIDENT = ("resident",)
+TERMINAL = ("client",)
+ADMIN = ("admin",)
+
+
+def resident_route(method: str, path: str, handler: Handler, **declared: Any) -> Route:
+    """A route of the residents' door (a channel session's bearer token)."""
+    return api_route(method, path, handler, auth=RESIDENT, **declared)
+
+
+def terminal_route(
+    method: str,
+    path: str,
+    handler: Handler,
+    *,
+    scope: str = "pos",
+    tags: Sequence[str] = ("terminals",),
+    **declared: Any,
+) -> Route:
+    """A route of the terminals' door: an access token holding ``scope`` (``pos`` for
+    counters, kiosks and doctor stations; ``peer`` for other card centres)."""
+    return api_route(method, path, handler, auth=TERMINAL, scope=scope, tags=tags, **declared)
+
+
+def admin_route(
+    method: str, path: str, handler: Handler, *, tags: Sequence[str] = ("admin",), **declared: Any
+) -> Route:
+    """A route of the card centre's door (an admin session)."""
+    return api_route(method, path, handler, auth=ADMIN, tags=tags, **declared)

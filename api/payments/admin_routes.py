@@ -1,10 +1,10 @@
-"""``/api/v1/admin/reconciliations``: run a day's reconciliation, list runs and discrepancies,
-resolve them."""
+"""The card centre's door of payments: refunds by hand, and the daily reconciliation (run a
+day, list runs and discrepancies, resolve them)."""
 
 from __future__ import annotations
 
 from api.audit import service as audit
-from api.payments import reconciliation
+from api.payments import reconciliation, service
 from api.payments.models import Discrepancy, Reconciliation
 from api.payments.reconciliation_schemas import (
     DiscrepancyList,
@@ -17,11 +17,10 @@ from api.payments.reconciliation_schemas import (
     ReconciliationSummary,
     ResolveRequest,
 )
+from api.payments.schemas import RefundOut, RefundRequest
 from api.web.caller import caller_of, ctx_of
-from api.web.endpoint import api_route
+from api.web.endpoint import admin_route
 from api.web.http import Request
-
-ADMIN = ("admin",)
 
 
 def summary_out(run: Reconciliation) -> ReconciliationSummary:
@@ -45,8 +44,21 @@ def discrepancy_out(row: Discrepancy, run: Reconciliation) -> DiscrepancyOut:
     )  # fmt: skip
 
 
+async def refund_payment(request: Request, body: RefundRequest) -> RefundOut:
+    """Refund part or all of a payment to where it came from."""
+    ctx, caller = ctx_of(request), caller_of(request)
+    payment = await service.owned(caller, request.path_params["payment_id"])
+    done = await service.refund(ctx, payment, body.amount, body.reason)
+    await audit.record(
+        caller, "payment.refund", target_type="payment", target_id=payment.payment_id,
+        detail={"amount": body.amount},
+    )  # fmt: skip
+    return RefundOut(refund_id=done.refund_id, payment_id=payment.payment_id, amount=done.amount,
+                     status=done.status, reason=done.reason)  # fmt: skip
+
+
 async def run_reconciliation(request: Request, body: ReconcileRequest) -> ReconciliationOut:
-    """(Admins) download a day's bill of one platform and compare it with our books."""
+    """download a day's bill of one platform and compare it with our books."""
     caller = caller_of(request)
     run, found = await reconciliation.reconcile(ctx_of(request), body.date, body.method, caller.id)
     await audit.record(
@@ -60,7 +72,7 @@ async def run_reconciliation(request: Request, body: ReconcileRequest) -> Reconc
 
 
 async def list_reconciliations(request: Request, query: ReconciliationQuery) -> ReconciliationList:
-    """(Admins) past runs, newest day first."""
+    """past runs, newest day first."""
     runs = Reconciliation.all().order_by("-day", "method").limit(query.limit)
     if query.method:
         runs = runs.filter(method=query.method)
@@ -68,7 +80,7 @@ async def list_reconciliations(request: Request, query: ReconciliationQuery) -> 
 
 
 async def list_discrepancies(request: Request, query: DiscrepancyQuery) -> DiscrepancyList:
-    """(Admins) discrepancies, newest first, by resolution status, platform and day."""
+    """discrepancies, newest first, by resolution status, platform and day."""
     rows = Discrepancy.all().select_related("reconciliation").order_by("-id").limit(query.limit)
     if query.status:
         rows = rows.filter(status=query.status)
@@ -80,7 +92,7 @@ async def list_discrepancies(request: Request, query: DiscrepancyQuery) -> Discr
 
 
 async def resolve_discrepancy(request: Request, body: ResolveRequest) -> DiscrepancyOut:
-    """(Admins) mark a discrepancy resolved or ignored, saying why (or reopen it)."""
+    """mark a discrepancy resolved or ignored, saying why (or reopen it)."""
     caller = caller_of(request)
     row = await reconciliation.resolve(
         int(request.path_params["discrepancy_id"]), body.status, body.note, caller.id
@@ -93,16 +105,19 @@ async def resolve_discrepancy(request: Request, body: ResolveRequest) -> Discrep
 
 
 routes = [
-    api_route("POST", "/api/v1/admin/reconciliations", run_reconciliation, body=ReconcileRequest,
-              response=ReconciliationOut, auth=ADMIN, tags=["payments"],
+    admin_route("POST", "/api/v1/payments/{payment_id}/refund", refund_payment,
+                body=RefundRequest, response=RefundOut, tags=["payments"],
+                errors=["REFUND_EXCEEDS_PAID", "UPSTREAM_ERROR", "NOT_FOUND"]),
+    admin_route("POST", "/api/v1/admin/reconciliations", run_reconciliation, body=ReconcileRequest,
+              response=ReconciliationOut, tags=["payments"],
               errors=["VALIDATION_ERROR", "METHOD_UNAVAILABLE", "UPSTREAM_UNAVAILABLE",
                       "UPSTREAM_ERROR"]),
-    api_route("GET", "/api/v1/admin/reconciliations", list_reconciliations,
-              query=ReconciliationQuery, response=ReconciliationList, auth=ADMIN,
+    admin_route("GET", "/api/v1/admin/reconciliations", list_reconciliations,
+              query=ReconciliationQuery, response=ReconciliationList,
               tags=["payments"]),
-    api_route("GET", "/api/v1/admin/reconciliations/discrepancies", list_discrepancies,
-              query=DiscrepancyQuery, response=DiscrepancyList, auth=ADMIN, tags=["payments"]),
-    api_route("POST", "/api/v1/admin/reconciliations/discrepancies/{discrepancy_id:int}",
-              resolve_discrepancy, body=ResolveRequest, response=DiscrepancyOut, auth=ADMIN,
+    admin_route("GET", "/api/v1/admin/reconciliations/discrepancies", list_discrepancies,
+              query=DiscrepancyQuery, response=DiscrepancyList, tags=["payments"]),
+    admin_route("POST", "/api/v1/admin/reconciliations/discrepancies/{discrepancy_id:int}",
+              resolve_discrepancy, body=ResolveRequest, response=DiscrepancyOut,
               tags=["payments"], errors=["NOT_FOUND"]),
 ]  # fmt: skip

@@ -1,5 +1,5 @@
-"""Admin sign-in, client management, the audit trail and usage statistics under
-``/api/v1/admin``."""
+"""The card centre's door for its own area: admin sign-in, client management, the audit trail
+and usage statistics under ``/api/v1/admin``."""
 
 from __future__ import annotations
 
@@ -21,10 +21,8 @@ from api.auth.models import Client
 from api.auth.schemas import ClientCreate, ClientCreated, ClientList, ClientOut
 from api.timefmt import today
 from api.web.caller import caller_of, ctx_of, origin_of
-from api.web.endpoint import api_route
+from api.web.endpoint import admin_route, api_route
 from api.web.http import Request
-
-ADMIN = ("admin",)
 
 
 def client_out(client: Client, secret: str | None = None) -> ClientCreated:
@@ -58,9 +56,8 @@ async def end_session(request: Request) -> None:
 
 async def create_client(request: Request, body: ClientCreate) -> ClientCreated:
     """Register a partner, terminal or peer client; its secret is shown only in this answer."""
-    client, secret = await clients.create_client(ctx_of(request), **body.model_dump())
-    await audit.record(
-        caller_of(request), "client.create", target_type="client", target_id=client.client_id
+    client, secret = await clients.create_client(
+        ctx_of(request), **body.model_dump(), actor=caller_of(request)
     )
     return client_out(client, secret)
 
@@ -73,18 +70,16 @@ async def list_clients(request: Request) -> ClientList:
 
 async def revoke_client(request: Request) -> ClientOut:
     """Revoke a client: its tokens end and it can sign no more."""
-    client = await clients.revoke_client(ctx_of(request), request.path_params["client_id"])
-    await audit.record(
-        caller_of(request), "client.revoke", target_type="client", target_id=client.client_id
+    client = await clients.revoke_client(
+        ctx_of(request), request.path_params["client_id"], caller_of(request)
     )
     return ClientOut(**client_out(client).model_dump())
 
 
 async def rotate_client_secret(request: Request) -> ClientCreated:
     """Give an HMAC client a new secret, shown once; the old one stops working."""
-    client, secret = await clients.rotate_secret(ctx_of(request), request.path_params["client_id"])
-    await audit.record(
-        caller_of(request), "client.rotate", target_type="client", target_id=client.client_id
+    client, secret = await clients.rotate_secret(
+        ctx_of(request), request.path_params["client_id"], caller_of(request)
     )
     return client_out(client, secret)
 
@@ -116,58 +111,32 @@ routes = [
         tags=["admin"],
         errors=["BAD_CREDENTIALS", "ACCOUNT_LOCKED"],
     ),
-    api_route("DELETE", "/api/v1/admin/sessions", end_session, auth=ADMIN, tags=["admin"]),
-    api_route(
+    admin_route("DELETE", "/api/v1/admin/sessions", end_session),
+    admin_route(
         "POST",
         "/api/v1/admin/clients",
         create_client,
         body=ClientCreate,
         response=ClientCreated,
         status=201,
-        auth=ADMIN,
-        tags=["admin"],
     ),
-    api_route(
-        "GET",
-        "/api/v1/admin/clients",
-        list_clients,
-        response=ClientList,
-        auth=ADMIN,
-        tags=["admin"],
+    admin_route("GET", "/api/v1/admin/clients", list_clients, response=ClientList),
+    admin_route(
+        "POST", "/api/v1/admin/clients/{client_id}/revoke", revoke_client, response=ClientOut
     ),
-    api_route(
-        "POST",
-        "/api/v1/admin/clients/{client_id}/revoke",
-        revoke_client,
-        response=ClientOut,
-        auth=ADMIN,
-        tags=["admin"],
-    ),
-    api_route(
+    admin_route(
         "POST",
         "/api/v1/admin/clients/{client_id}/rotate",
         rotate_client_secret,
         response=ClientCreated,
-        auth=ADMIN,
-        tags=["admin"],
     ),
-    api_route(
-        "GET",
-        "/api/v1/admin/audit",
-        list_audit,
-        query=AuditQuery,
-        response=AuditOut,
-        auth=ADMIN,
-        tags=["admin"],
-    ),
-    api_route(
+    admin_route("GET", "/api/v1/admin/audit", list_audit, query=AuditQuery, response=AuditOut),
+    admin_route(
         "GET",
         "/api/v1/admin/stats",
         show_stats,
         query=StatsQuery,
         response=StatsOut,
-        auth=ADMIN,
-        tags=["admin"],
         errors=["VALIDATION_ERROR"],
     ),
 ]
