@@ -18,11 +18,22 @@ _REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 
+def _component_name(model: type[BaseModel], schema: dict[str, Any], components: dict) -> str:
+    """The model's name, prefixed with its area when another area has a model of that name
+    (``api.admin.schemas.SessionRequest`` and ``api.channels.schemas.SessionRequest``)."""
+    name = model.__name__
+    if name in components and components[name] != schema:
+        area = model.__module__.split(".")[1] if model.__module__.count(".") else ""
+        name = area.title().replace("_", "") + name
+    return name
+
+
 def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
     schema = model.model_json_schema(ref_template=_REF)
     components.update(schema.pop("$defs", {}))
-    components[model.__name__] = schema
-    return {"$ref": _REF.format(model=model.__name__)}
+    name = _component_name(model, schema, components)
+    components[name] = schema
+    return {"$ref": _REF.format(model=name)}
 
 
 def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
