@@ -1,4 +1,5 @@
-"""The ``ehc`` command: serve, demo, worker, db, admin, schedules, reconcile and keys."""
+"""The ``ehc`` command: serve, demo, worker, db, admin, hospitals, schedules, reconcile and
+keys."""
 
 from __future__ import annotations
 
@@ -50,8 +51,13 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     from api.db import lifecycle
 
     settings = Settings.from_env()
-    asyncio.run(lifecycle.upgrade(settings.resolved_database_url))
-    print("database schema is up to date")
+    applied = asyncio.run(lifecycle.upgrade(settings.resolved_database_url))
+    if not applied:
+        print("database schema was already current: nothing to do")
+    elif applied[0].startswith("0001_"):
+        print(f"database schema created ({len(applied)} migrations: {', '.join(applied)})")
+    else:
+        print(f"database schema migrated: applied {', '.join(applied)}")
     return 0
 
 
@@ -73,6 +79,15 @@ def _schedules_import(args: argparse.Namespace) -> int:
     from api.commands.schedules_import import import_command
 
     return asyncio.run(import_command(Settings.from_env(), Path(args.file)))
+
+
+def _hospitals_add(args: argparse.Namespace) -> int:
+    from api.commands.hospitals_add import add_hospital_command
+
+    opens = None if args.checkin_opens < 0 else args.checkin_opens
+    return asyncio.run(
+        add_hospital_command(Settings.from_env(), args.code, args.name, args.timezone, opens)
+    )
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -106,52 +121,121 @@ def _keys_rotate(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``ehc``."""
-    parser = argparse.ArgumentParser(prog="ehc", description="Electronic health card platform")
-    sub = parser.add_subparsers(dest="command", required=True)
+    """The argument parser of ``ehc``; every option says what it does and its default."""
+    parser = argparse.ArgumentParser(
+        prog="ehc",
+        description="Electronic health card platform (settings come from EHC_* variables)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = sub.add_parser("serve", help="run the API from EHC_* settings")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve = sub.add_parser(
+        "serve", help="run the API from EHC_* settings (migrates first)", description=(
+            "Run the API from EHC_* settings; the schema is migrated first."
+        ),
+    )  # fmt: skip
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default: 127.0.0.1)")  # fmt: skip
+    serve.add_argument("--port", type=int, default=8000,
+                       help="port to listen on (default: 8000)")  # fmt: skip
+    serve.add_argument("--workers", type=int, default=1, help=(
+        "worker processes; more than 1 needs EHC_REDIS_URL and EHC_DATABASE_URL (default: 1)"
+    ))  # fmt: skip
     serve.set_defaults(func=_serve)
 
-    demo = sub.add_parser("demo", help="the API, the mock platforms and seeded demo data")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8000)
-    demo.add_argument("--credentials", default="demo-credentials.json")
+    demo = sub.add_parser(
+        "demo", help="the API, the stand-in platforms under /mock and seeded demo data",
+        description="The API, the stand-in platforms under /mock and seeded demo data, on "
+        "embedded defaults unless EHC_* settings say otherwise.",
+    )  # fmt: skip
+    demo.add_argument("--host", default="127.0.0.1",
+                      help="address to listen on (default: 127.0.0.1)")  # fmt: skip
+    demo.add_argument("--port", type=int, default=8000,
+                      help="port to listen on (default: 8000)")  # fmt: skip
+    demo.add_argument("--credentials", default="demo-credentials.json", help=(
+        "where to write every seeded credential (default: demo-credentials.json)"
+    ))  # fmt: skip
     demo.set_defaults(func=_demo)
 
-    db = sub.add_parser("db", help="database schema").add_subparsers(dest="db", required=True)
-    db.add_parser("upgrade", help="apply pending migrations").set_defaults(func=_db_upgrade)
-    make = db.add_parser("makemigrations", help="(developers) write a migration for model changes")
-    make.add_argument("--name", default=None)
+    db = sub.add_parser("db", help="database schema", description="Database schema.")
+    db_sub = db.add_subparsers(dest="db", required=True, metavar="ACTION")
+    db_sub.add_parser(
+        "upgrade", help="create the schema or apply pending migrations, and say which",
+        description="Create the schema or apply pending migrations, and say which.",
+    ).set_defaults(func=_db_upgrade)  # fmt: skip
+    make = db_sub.add_parser(
+        "makemigrations", help="(developers) write a migration for model changes",
+        description="(Developers) write a migration under api/db/migrations for model changes.",
+    )  # fmt: skip
+    make.add_argument("--name", default=None, help=(
+        "the migration's name, e.g. add_card_notes (default: one chosen by the tool)"
+    ))  # fmt: skip
     make.set_defaults(func=_db_makemigrations)
 
-    admin = sub.add_parser("admin", help="card-centre administrators")
-    admin_sub = admin.add_subparsers(dest="admin", required=True)
-    create = admin_sub.add_parser("create", help="create an admin; prints password and TOTP")
-    create.add_argument("username")
-    create.add_argument("--reset", action="store_true", help="replace password and TOTP")
+    admin = sub.add_parser("admin", help="card-centre administrators",
+                           description="Card-centre administrators.")  # fmt: skip
+    admin_sub = admin.add_subparsers(dest="admin", required=True, metavar="ACTION")
+    create = admin_sub.add_parser(
+        "create", help="create an admin; prints password and TOTP",
+        description="Create an admin and print a generated password, an otpauth:// URI and its "
+        "QR code, once.",
+    )  # fmt: skip
+    create.add_argument("username", help="the admin's sign-in name")
+    create.add_argument("--reset", action="store_true", help=(
+        "replace the password and TOTP of an existing admin (default: refuse an existing name)"
+    ))  # fmt: skip
     create.set_defaults(func=_admin_create)
 
-    sub.add_parser("worker", help="deliver the message outbox (run one or more)").set_defaults(
-        func=_worker
-    )
-    schedules = sub.add_parser("schedules", help="doctors' schedules").add_subparsers(
-        dest="schedules", required=True
-    )
-    imp = schedules.add_parser("import", help="bulk schedules from a CSV or JSON file")
-    imp.add_argument("file")
+    sub.add_parser(
+        "worker", help="deliver the message outbox (run one or more)",
+        description="Deliver the message outbox (WeChat, Alipay, webhooks, SMS); run one or "
+        "several; SIGTERM finishes the message in hand.",
+    ).set_defaults(func=_worker)  # fmt: skip
+
+    hospitals = sub.add_parser("hospitals", help="hospitals that schedules belong to",
+                               description="Hospitals that schedules belong to.")  # fmt: skip
+    hospitals_sub = hospitals.add_subparsers(dest="hospitals", required=True, metavar="ACTION")
+    add = hospitals_sub.add_parser(
+        "add", help="create a hospital (or update the one with this code)",
+        description="Create a hospital (or update the one with this code), e.g. before "
+        "'ehc schedules import' on a fresh database.",
+    )  # fmt: skip
+    add.add_argument("code", help="the hospital's code, as schedules name it (e.g. H001)")
+    add.add_argument("name", help="the hospital's name shown to residents")
+    add.add_argument("--timezone", default="Asia/Shanghai",
+                     help="the hospital's time zone (default: Asia/Shanghai)")  # fmt: skip
+    add.add_argument("--checkin-opens", type=int, default=60, metavar="MINUTES", help=(
+        "check-in opens this many minutes before the slot; -1: from booking on (default: 60)"
+    ))  # fmt: skip
+    add.set_defaults(func=_hospitals_add)
+
+    schedules = sub.add_parser("schedules", help="doctors' schedules",
+                               description="Doctors' schedules.")  # fmt: skip
+    schedules_sub = schedules.add_subparsers(dest="schedules", required=True, metavar="ACTION")
+    imp = schedules_sub.add_parser(
+        "import", help="bulk schedules from a CSV or JSON file",
+        description="Bulk schedules from a CSV or JSON file (columns in "
+        "api/appointments/importer.py); the hospitals must exist ('ehc hospitals add').",
+    )  # fmt: skip
+    imp.add_argument("file", help="a .csv or .json file, one schedule per row")
     imp.set_defaults(func=_schedules_import)
-    rec = sub.add_parser("reconcile", help="compare a day's platform bill with our payments")
-    rec.add_argument("--date", required=True, help="YYYY-MM-DD, in the institution's zone")
-    rec.add_argument("--method", required=True, choices=("wechat", "alipay"))
+
+    rec = sub.add_parser(
+        "reconcile", help="compare a day's platform bill with our payments",
+        description="Download a day's bill from WeChat Pay or Alipay and compare it with our "
+        "payments and refunds. Exit status: 0 agreed, 1 discrepancies open, 2 no bill.",
+    )  # fmt: skip
+    rec.add_argument("--date", required=True,
+                     help="the day, YYYY-MM-DD in the institution's zone (required)")  # fmt: skip
+    rec.add_argument("--method", required=True, choices=("wechat", "alipay"),
+                     help="whose bill: wechat or alipay (required)")  # fmt: skip
     rec.set_defaults(func=_reconcile)
-    keys = sub.add_parser("keys", help="data keys").add_subparsers(dest="keys", required=True)
-    keys.add_parser("rotate", help="add a data-key version and make it active").set_defaults(
-        func=_keys_rotate
-    )
+
+    keys = sub.add_parser("keys", help="data keys", description="Data keys.")
+    keys_sub = keys.add_subparsers(dest="keys", required=True, metavar="ACTION")
+    keys_sub.add_parser(
+        "rotate", help="add a data-key version and make it active",
+        description="Add a data-key version and make it active; old rows still open.",
+    ).set_defaults(func=_keys_rotate)  # fmt: skip
     return parser
 
 

@@ -30,34 +30,86 @@ from counter_pos.desk import Desk, DeskEvent, reader_error
 log = logging.getLogger("counter_pos")
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="counter-pos", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def _env_default(variable: str) -> str:
+    """How a help line names a default read from the environment (never its value: secrets)."""
+    return f"default: ${variable}" + (" (set)" if os.environ.get(variable) else " (unset)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``counter-pos``; every option says what it does and its default."""
+    parser = argparse.ArgumentParser(
+        prog="counter-pos",
+        description="The hospital front-end (前置机): a local API for the HIS, a barcode scanner "
+        "and a PC/SC card reader, talking to the card centre with a terminal's credentials.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     core = argparse.ArgumentParser(add_help=False)
-    core.add_argument("--core", default=os.environ.get("COUNTER_POS_CORE_URL"))
-    core.add_argument("--terminal-id", default=os.environ.get("COUNTER_POS_TERMINAL_ID"))
-    core.add_argument("--terminal-secret", default=os.environ.get("COUNTER_POS_TERMINAL_SECRET"))
-    core.add_argument("--credentials", help="a demo-credentials.json written by `ehc demo`")
-    core.add_argument("--reader", help="the PC/SC reader to use (default: the first with a card)")
-    core.add_argument("--scene", default="registration")
+    core.add_argument("--core", default=os.environ.get("COUNTER_POS_CORE_URL"), metavar="URL",
+                      help="the card centre's base URL, e.g. http://127.0.0.1:8000 ("
+                      + _env_default("COUNTER_POS_CORE_URL") + ")")  # fmt: skip
+    core.add_argument("--terminal-id", default=os.environ.get("COUNTER_POS_TERMINAL_ID"),
+                      help="this terminal's id at the card centre ("
+                      + _env_default("COUNTER_POS_TERMINAL_ID") + ")")  # fmt: skip
+    core.add_argument("--terminal-secret", default=os.environ.get("COUNTER_POS_TERMINAL_SECRET"),
+                      help="this terminal's secret ("
+                      + _env_default("COUNTER_POS_TERMINAL_SECRET") + ")")  # fmt: skip
+    core.add_argument("--credentials", metavar="FILE", help=(
+        "a demo-credentials.json written by 'ehc demo': base URL and terminal from it "
+        "(default: none)"
+    ))  # fmt: skip
+    core.add_argument("--reader", metavar="NAME", help=(
+        "the PC/SC reader to use (default: the first with a card)"
+    ))  # fmt: skip
+    core.add_argument("--scene", default="registration", help=(
+        "the scene recorded with each verification and card read, e.g. registration or "
+        "pharmacy (default: registration)"
+    ))  # fmt: skip
 
-    run = sub.add_parser("run", parents=[core], help="serve the local API, scanner and reader")
-    run.add_argument("--listen", default="127.0.0.1:8700")
-    run.add_argument("--scanner", default="-", help="'-' (stdin), a serial port or 'none'")
-    run.add_argument("--baud", type=int, default=9600)
-    run.add_argument("--no-watch", action="store_true", help="don't read cards on insertion")
-    run.add_argument("--local-token", default=os.environ.get("COUNTER_POS_LOCAL_TOKEN"))
+    run = sub.add_parser(
+        "run", parents=[core], help="serve the local API, scanner and reader",
+        description="Serve the local API (POST /card/read, /verify, /checkin; GET /events, "
+        "/readers, /healthz), read the scanner and identify chip cards as they are inserted.",
+    )  # fmt: skip
+    run.add_argument("--listen", default="127.0.0.1:8700", metavar="HOST:PORT",
+                     help="where the local API listens (default: 127.0.0.1:8700)")  # fmt: skip
+    run.add_argument("--scanner", default="-", metavar="-|PORT|none", help=(
+        "'-' a keyboard-wedge scanner on stdin, a serial port such as /dev/ttyUSB0, or 'none' "
+        "(default: -)"
+    ))  # fmt: skip
+    run.add_argument("--baud", type=int, default=9600,
+                     help="the serial scanner's speed (default: 9600)")  # fmt: skip
+    run.add_argument("--no-watch", action="store_true", help=(
+        "don't read cards on insertion, only on POST /card/read (default: read on insertion)"
+    ))  # fmt: skip
+    token_default = _env_default("COUNTER_POS_LOCAL_TOKEN")
+    run.add_argument("--local-token", default=os.environ.get("COUNTER_POS_LOCAL_TOKEN"),
+                     metavar="TOKEN", help="require 'Authorization: Bearer TOKEN' on the local "
+                     f"API ({token_default}; unset: no token)")  # fmt: skip
 
-    sub.add_parser("read", parents=[core], help="read and link the card in the reader")
-    verify = sub.add_parser("verify", parents=[core], help="verify one scanned code")
-    verify.add_argument("qr")
-    sub.add_parser("readers", help="list the PC/SC readers")
-    sim = sub.add_parser("sim-card", help="insert a simulated health card (vpcd)")
-    sim.add_argument("--name", required=True)
-    sim.add_argument("--id-number", required=True)
-    sim.add_argument("--sex", default="1")
-    sim.add_argument("--chip-serial", default="SIM0000001")
-    sim.add_argument("--port", type=int, default=35963)
+    sub.add_parser(
+        "read", parents=[core], help="read and link the card in the reader (prints JSON)",
+        description="Read the chip card in the reader once, link it at the card centre and "
+        "print the answer as JSON.",
+    )  # fmt: skip
+    verify = sub.add_parser(
+        "verify", parents=[core], help="verify one scanned code (prints JSON)",
+        description="Verify one scanned QR code at the card centre and print the answer as JSON.",
+    )  # fmt: skip
+    verify.add_argument("qr", help="the QR code's text, as the scanner reads it")
+    sub.add_parser("readers", help="list the PC/SC readers",
+                   description="List the PC/SC readers pcscd knows.")  # fmt: skip
+    sim = sub.add_parser(
+        "sim-card", help="insert a simulated health card (vpcd)",
+        description="Insert a simulated chip health card through vsmartcard-vpcd (needs pcscd).",
+    )  # fmt: skip
+    sim.add_argument("--name", required=True, help="the holder's name (required)")
+    sim.add_argument("--id-number", required=True,
+                     help="the holder's 18-digit ID number (required)")  # fmt: skip
+    sim.add_argument("--sex", default="1", help="1 male, 2 female (default: 1)")
+    sim.add_argument("--chip-serial", default="SIM0000001",
+                     help="the chip's serial number (default: SIM0000001)")  # fmt: skip
+    sim.add_argument("--port", type=int, default=35963,
+                     help="vpcd's port to connect to (default: 35963)")  # fmt: skip
     return parser
 
 
@@ -163,8 +215,10 @@ async def _once(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``counter-pos`` console script."""
-    args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    # A long-running agent logs what it does; a one-shot command prints only its answer.
+    level = logging.INFO if args.command == "run" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(name)s %(message)s")
     if args.command == "readers":
         print("\n".join(chip_reader.list_readers()) or "no reader (is pcscd running?)")
     elif args.command == "sim-card":

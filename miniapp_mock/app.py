@@ -1,4 +1,5 @@
-"""The stand-in outside world (WeChat, Alipay, SMS, identity register) as one Starlette app.
+"""The stand-in outside world (WeChat, Alipay, SMS, identity register…) as one Starlette app;
+``GET /mock/`` lists them.
 
 Its routes are relative: ``ehc demo`` mounts it at ``/mock``. :func:`create_standalone_app`
 mounts it under ``/mock`` on its own (``python -m miniapp_mock``).
@@ -20,6 +21,7 @@ from miniapp_mock import (
     bills,
     faults,
     idcheck,
+    index,
     insurance,
     partner,
     sms,
@@ -44,6 +46,7 @@ def create_mock_app(config: MockConfig | None = None) -> Starlette:
     """The stand-in platforms, with fresh memory and a fresh Alipay platform key."""
     app = Starlette(
         routes=[
+            *index.routes,
             Route("/healthz", healthz),
             Route("/faults", faults.arm, methods=["POST"]),
             Route("/faults", faults.clear, methods=["DELETE"]),

@@ -56,6 +56,11 @@ async def upsert_hospital(
     return hospital
 
 
+async def hospital_exists(code: str) -> bool:
+    """Whether a hospital with this code is known."""
+    return await Hospital.filter(code=code).exists()
+
+
 async def hospital(code: str) -> Hospital:
     """A hospital, or 404."""
     found = await Hospital.get_or_none(code=code)

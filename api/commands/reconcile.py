@@ -7,6 +7,7 @@ import getpass
 import sys
 from datetime import date
 
+from api.channels.models import ChannelApp
 from api.composition import open_context
 from api.errors import DomainError
 from api.payments import reconciliation
@@ -22,6 +23,10 @@ async def reconcile_command(settings: Settings, day: date, method: str) -> int:
     """Exit status 0 when the bill and our books agree, 1 when discrepancies are open, 2 when the
     bill could not be had."""
     async with open_context(settings, migrate=True) as ctx:
+        if not await ChannelApp.filter(kind=method).exists():
+            print(f"ehc reconcile: no {method} payment app is registered, so no bill was "
+                  "downloaded and nothing was compared", file=sys.stderr)  # fmt: skip
+            return 2
         try:
             run, found = await reconciliation.reconcile(
                 ctx, day, method, f"cli:{getpass.getuser()}", _step

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
+from tortoise.migrations.executor import PlanStep
 
 from api.db.config import tortoise_config
 
@@ -15,11 +16,18 @@ def _ensure_sqlite_dir(db_url: str) -> None:
         Path(db_url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
 
 
-async def upgrade(db_url: str) -> None:
-    """Apply every pending migration (the schema is created by the tool, never by hand)."""
+async def upgrade(db_url: str) -> list[str]:
+    """Apply every pending migration (the schema is created by the tool, never by hand) and
+    return the names of those applied, oldest first (empty: the schema was current)."""
     _ensure_sqlite_dir(db_url)
-    await migrate(config=tortoise_config(db_url))
+    applied: list[str] = []
+
+    def note(_connection: str, steps: list[PlanStep], _fake: bool, _dry: bool) -> None:
+        applied.extend(step.migration.name for step in steps if not step.backward)
+
+    await migrate(config=tortoise_config(db_url), reporter=note)
     await Tortoise.close_connections()
+    return applied
 
 
 async def open_orm(db_url: str, pool_size: int = 20) -> None:

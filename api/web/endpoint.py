@@ -21,6 +21,7 @@ from api.errors import DomainError
 from api.principals import Caller
 from api.web.bodies import parse_body, parse_query
 from api.web.caller import ctx_of
+from api.web.docstrings import summary_and_description
 
 Handler = Callable[..., Awaitable[Any]]
 
@@ -40,6 +41,7 @@ class EndpointSpec:
     auth: tuple[str, ...]
     scope: str | None
     errors: tuple[str, ...] = field(default=())
+    description: str = ""
 
 
 def _bearer(request: Request) -> str | None:
@@ -150,10 +152,12 @@ def api_route(
             await check.confirm(ctx_of(request).kv)
         return serialise(result, status)
 
+    doc_summary, description = summary_and_description(handler.__doc__, handler.__name__)
     spec = EndpointSpec(
         method=method.upper(),
         path=path,
-        summary=summary or (handler.__doc__ or handler.__name__).strip().splitlines()[0],
+        summary=summary or doc_summary,
+        description=description,
         tags=tuple(tags),
         body=body,
         query=query,

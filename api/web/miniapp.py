@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -62,9 +62,15 @@ async def to_page(request: Request) -> Response:
     return RedirectResponse("/miniapp/")
 
 
+async def favicon(request: Request) -> Response:
+    """The simulator's icon, also for the browser's own ``/favicon.ico`` request."""
+    return FileResponse(PAGE_DIR / "favicon.svg", media_type="image/svg+xml")
+
+
 def miniapp_routes() -> list[BaseRoute]:
-    """The page, its config and the redirect from ``/miniapp``."""
+    """The page, its config, the redirect from ``/miniapp`` and ``/favicon.ico``."""
     return [
+        Route("/favicon.ico", favicon, methods=["GET"], include_in_schema=False),
         Route("/miniapp/config.json", config, methods=["GET"], include_in_schema=False),
         Route("/miniapp", to_page, include_in_schema=False),
         Mount("/miniapp", StaticFiles(directory=PAGE_DIR, html=True), name="miniapp"),

@@ -18,11 +18,22 @@ _REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 
+def _component_name(model: type[BaseModel], schema: dict[str, Any], components: dict) -> str:
+    """The model's name, prefixed with its area when another area has a model of that name
+    (``api.admin.schemas.SessionRequest`` and ``api.channels.schemas.SessionRequest``)."""
+    name = model.__name__
+    if name in components and components[name] != schema:
+        area = model.__module__.split(".")[1] if model.__module__.count(".") else ""
+        name = area.title().replace("_", "") + name
+    return name
+
+
 def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
     schema = model.model_json_schema(ref_template=_REF)
     components.update(schema.pop("$defs", {}))
-    components[model.__name__] = schema
-    return {"$ref": _REF.format(model=model.__name__)}
+    name = _component_name(model, schema, components)
+    components[name] = schema
+    return {"$ref": _REF.format(model=name)}
 
 
 def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
@@ -55,11 +66,16 @@ def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]
         )
         entry["description"] = ", ".join(filter(None, [entry["description"], code]))
     op["responses"] = responses
+    described = [spec.description] if spec.description else []
     if spec.auth:
         op["security"] = [{"bearer": []}]
-        op["description"] = f"Callers: {', '.join(spec.auth)}" + (
-            f" with scope `{spec.scope}`" if spec.scope else ""
+        described.append(
+            f"Callers: {', '.join(spec.auth)}"
+            + (f" with scope `{spec.scope}`" if spec.scope else "")
+            + "."
         )
+    if described:
+        op["description"] = "\n\n".join(described)
     return op
 
 
@@ -106,6 +122,7 @@ h1{font-size:1.4rem} .op{border:1px solid #d0d7de;border-radius:6px;margin:.5rem
 summary{padding:.5rem;cursor:pointer} .m{display:inline-block;width:4.5rem;font-weight:700}
 .get{color:#0969da}.post{color:#1a7f37}.put{color:#9a6700}.delete{color:#cf222e}
 pre{background:#f6f8fa;padding:.5rem;overflow:auto;margin:0 .5rem .5rem}
+.desc{margin:.25rem .5rem} code{background:#f6f8fa;padding:0 .2rem}
 </style></head><body><h1>Electronic health card API</h1>
 <p>The machine-readable contract is <a href="/openapi.json">/openapi.json</a>.</p>
 <div id="ops">Loading…</div>
@@ -120,9 +137,19 @@ fetch('/openapi.json').then(r => r.json()).then(doc => {
       s.innerHTML = `<span class="m ${method}">${method.toUpperCase()}</span>`;
       s.append(path + ' — ' + (op.summary || ''));
       d.append(s);
+      if (op.description) {
+        for (const para of op.description.split('\n\n')) {
+          const p = document.createElement('p'); p.className = 'desc';
+          para.split('`').forEach((part, i) => {
+            const c = document.createElement(i % 2 ? 'code' : 'span');
+            c.textContent = part; p.append(c);
+          });
+          d.append(p);
+        }
+      }
       const body = op.requestBody && resolve(op.requestBody.content['application/json'].schema);
       const pre = document.createElement('pre');
-      pre.textContent = JSON.stringify({description: op.description, parameters: op.parameters,
+      pre.textContent = JSON.stringify({parameters: op.parameters,
         body, responses: op.responses}, null, 2);
       d.append(pre); box.append(d);
     }

@@ -123,6 +123,22 @@ def pay_the_hold(phone: Phone, sheet_title: str) -> None:
     phone.sees("#appt-list", "已预约")
 
 
+def every_title_reads_as_chinese(phone: Phone, must: tuple[str, ...]) -> None:
+    """Every message on 消息 has a Chinese title and a line of text, never a raw event name."""
+    for _ in range(30):  # the refund's message may be written just after the answer
+        titles = phone.page.locator("#msg-list .msg-title").all_inner_texts()
+        if set(must) <= set(titles):
+            break
+        phone.page.wait_for_timeout(500)
+        phone.click(".tabs [data-go=messages]")
+    assert set(must) <= set(titles), titles
+    for title in titles:
+        assert not re.search(r"[a-z_]{4,}", title), f"raw event name on 消息: {title!r}"
+        assert re.search(r"[\u4e00-\u9fff]", title), title
+    for line in phone.page.locator("#msg-list .msg-text").all_inner_texts():
+        assert line.strip() and not re.search(r"undefined|null|NaN", line), line
+
+
 def test_a_resident_walks_the_whole_journey_on_wechat(demo, browser) -> None:
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     phone = Phone(context.new_page(), "wechat")
@@ -178,6 +194,21 @@ def test_a_resident_walks_the_whole_journey_on_wechat(demo, browser) -> None:
     phone.sees("#toast", "原路退回")
     phone.sees("#appt-list", "已取消")
     phone.shot("11-cancelled-refunded")
+    # a notice belongs to its screen: it is gone once the resident moves on
+    assert phone.page.locator("#toast").is_visible()
+    phone.click(".tabs [data-go=messages]")
+    assert phone.page.locator("#toast").is_hidden()
+    every_title_reads_as_chinese(phone, must=("领卡成功", "支付成功", "退款成功", "请到诊室就诊"))
+    phone.shot("13-messages-all")
+
+    phone.click(".tabs [data-go=appointments]")
+    phone.sees("#appt-list", "已取消")
+    cancelled = phone.page.locator(".appt-item", has_text="已取消").first
+    assert cancelled.locator("button", has_text="交给柜台").count() == 0
+    green = "rgb(7, 193, 96)"
+    assert cancelled.locator(".status").evaluate("e => getComputedStyle(e).color") != green
+    called = phone.page.locator(".appt-item", has_text="已叫号").first
+    assert called.locator("button", has_text="交给柜台").count() == 0
 
     # report the card lost: no code is shown any more
     phone.click(".tabs [data-go=cards]")

@@ -22,11 +22,38 @@ const ERRORS = {
   NOT_PAYABLE: "该预约无需支付", METHOD_UNAVAILABLE: "该支付方式不可用",
   UNAUTHENTICATED: "登录已过期，请重新登录", NOT_FOUND: "没有找到",
 };
+const CARD_STATUS = { active: "正常", lost: "已挂失", frozen: "已冻结", cancelled: "已注销" };
 const STATUS = { pending_payment: "待支付", booked: "已预约", checked_in: "已签到",
   called: "已叫号", completed: "已就诊", cancelled: "已取消", expired: "已过期", missed: "爽约" };
-const EVENTS = { booking_held: "预约待支付", booking_confirmed: "预约成功", cancelled: "预约已取消",
-  hold_expired: "未支付，预约已释放", checked_in: "签到成功", called: "请到诊室就诊",
-  visit_reminder: "就诊提醒", missed: "爽约记录", schedule_stopped: "医生停诊通知" };
+// Every message event's title and one line of text from its payload (as the templates in
+// api/messages/templates.py word them); an event this page does not know yet still reads as a
+// notice, never as its raw name.
+const METHODS = { wechat: "微信支付", alipay: "支付宝", insurance: "医保", insu: "医保" };
+const RELATIONS = { self: "本人", child: "子女", parent: "父母", spouse: "配偶", other: "其他" };
+const when = (p) => (p.start ? p.start.slice(5, 16).replace("T", " ") : "");
+const visit = (p) => [p.department, p.doctor, when(p)].filter(Boolean).join(" ");
+const money = (p) => (Number.isInteger(p.amount) ? "¥" + (p.amount / 100).toFixed(2) : "");
+const via = (p) => (METHODS[p.method] ? `（${METHODS[p.method]}）` : "");
+const EVENTS = {
+  card_collected: ["领卡成功", (p) => `已领取${RELATIONS[p.relation] ? RELATIONS[p.relation] + "的" : ""}电子健康卡，可出示二维码就医`],
+  card_bound: ["健康卡已绑定", (p) => `${RELATIONS[p.relation] ? RELATIONS[p.relation] + "的" : ""}电子健康卡已添加到本账号`],
+  booking_held: ["预约待支付", (p) => `${visit(p)}，请在 ${p.pay_before ? p.pay_before.slice(11, 16) : "时限"} 前支付`],
+  booking_confirmed: ["预约成功", (p) => [p.hospital, visit(p), p.room].filter(Boolean).join(" ")],
+  payment_received: ["支付成功", (p) => `已收到挂号费 ${money(p)}${via(p)}`],
+  bill_paid: ["缴费成功", (p) => `已缴费 ${money(p)}${via(p)}${p.detail ? "：" + p.detail : ""}`],
+  refund_made: ["退款成功", (p) => `${money(p)} 已原路退回${via(p)}`],
+  cancelled: ["预约已取消", (p) => `${visit(p)} 的预约已取消`],
+  hold_expired: ["预约已释放", (p) => `未在时限内支付，${when(p)} 的预约已释放`],
+  visit_reminder: ["就诊提醒", (p) => `您预约了 ${visit(p)}，请按时就诊`],
+  checked_in: ["签到成功", (p) => `排队号 ${p.queue_number}，请在 ${p.room || "诊室"} 附近候诊`],
+  called: ["请到诊室就诊", (p) => `请 ${p.queue_number} 号到 ${p.room || "诊室"} 就诊`],
+  missed: ["爽约记录", (p) => `您未按时就诊（${when(p)}），多次爽约将暂停预约`],
+  schedule_stopped: ["医生停诊通知", (p) => `${p.doctor || ""} ${when(p)} 停诊${p.reason ? "：" + p.reason : ""}，已取消预约，费用原路退回`],
+  report_ready: ["报告已出", (p) => `${p.hospital || ""} 的检查报告已出${p.detail ? "：" + p.detail : ""}`],
+  medicine_ready: ["取药通知", (p) => `请到 ${p.hospital || ""} ${p.detail || "药房"} 取药`],
+};
+const esc = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const NOTICE = ["医院通知", (p) => p.detail || p.text || "请在小程序中查看详情"];
 
 const $ = (id) => document.getElementById(id);
 const SUBSCRIBE = ["booking_confirmed", "payment_received", "checked_in", "called"];
@@ -42,6 +69,11 @@ async function call(method, path, body, token = S.token) {
     throw Object.assign(new Error(err.message), { code: err.code, status: resp.status });
   }
   return data;
+}
+
+function clearToast() {
+  clearTimeout(toast.timer);
+  $("toast").hidden = true;
 }
 
 function toast(text, isError = false) {
@@ -62,6 +94,7 @@ async function guarded(fn) {
 }
 
 function show(view) {
+  clearToast(); // a notice belongs to the screen it was said on (say it after show())
   document.querySelectorAll(".view").forEach((v) => (v.hidden = v.id !== "view-" + view));
   document.querySelectorAll(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.go === view));
   if (view !== "card") clearTimeout(S.qrTimer);
@@ -112,7 +145,7 @@ async function loadCards() {
   for (const c of S.cards) {
     const li = document.createElement("li");
     li.className = "card-item";
-    li.innerHTML = `<b>${c.name_masked}</b> <span class="status">${c.status === "active" ? "正常" : c.status}</span><br>
+    li.innerHTML = `<b>${c.name_masked}</b> <span class="status st-${c.status}">${CARD_STATUS[c.status] || c.status}</span><br>
       <small>${c.id_number_masked} · ${{ self: "本人", child: "子女", parent: "父母", spouse: "配偶", other: "其他" }[c.relation]}</small>`;
     li.onclick = () => openCard(c);
     list.appendChild(li);
@@ -137,8 +170,8 @@ async function collect() {
   }
   const card = await call("POST", "/api/v1/cards", body);
   S.ids[card.card_id] = body.id_number;
-  toast("领卡成功");
   show("cards");
+  toast("领卡成功");
 }
 
 async function pollSms() {
@@ -241,8 +274,8 @@ async function loadSchedules() {
 async function book(slotId) {
   const made = await call("POST", "/api/v1/appointments", { card_id: $("b-card").value, slot_id: slotId });
   if (made.status === "pending_payment") return openHold(made);
-  toast("预约成功");
   show("appointments");
+  toast("预约成功");
 }
 
 function describe(a) {
@@ -299,7 +332,7 @@ async function confirmPay() {
 async function awaitBooked() {
   for (let i = 0; i < 50; i++) {
     const a = await call("GET", `/api/v1/appointments/${S.hold.appointment_id}`);
-    if (a.status === "booked") { clearInterval(S.holdTimer); toast("支付成功，预约已确认"); return show("appointments"); }
+    if (a.status === "booked") { clearInterval(S.holdTimer); show("appointments"); return toast("支付成功，预约已确认"); }
     await new Promise((r) => setTimeout(r, 200));
   }
   toast("支付结果确认中，请稍后查看");
@@ -307,9 +340,9 @@ async function awaitBooked() {
 
 async function cancelAppointment(id) {
   const a = await call("POST", `/api/v1/appointments/${id}/cancel`);
-  toast(a.fee ? "已取消，挂号费将原路退回" : "已取消");
   clearInterval(S.holdTimer);
   show("appointments");
+  toast(a.fee ? "已取消，挂号费将原路退回" : "已取消");
 }
 
 // ---- appointments and messages -----------------------------------------------------------
@@ -322,11 +355,14 @@ async function loadAppointments() {
     li.className = "appt-item";
     li.dataset.id = a.appointment_id;
     const queue = a.queue ? `<br>排队号 <b>${a.queue.number}</b>，前面还有 <b class="ahead">${a.queue.ahead}</b> 人` : "";
-    li.innerHTML = `<span class="status">${STATUS[a.status] || a.status}</span>${describe(a)}${queue}<br>`;
+    li.innerHTML = `<span class="status st-${a.status}">${STATUS[a.status] || a.status}</span>${describe(a)}${queue}<br>`;
     const actions = [];
     if (a.status === "pending_payment") actions.push(["去支付", () => openHold(a)]);
     if (["pending_payment", "booked"].includes(a.status)) actions.push(["取消预约", () => guarded(() => cancelAppointment(a.appointment_id))]);
-    actions.push(["交给柜台", () => { $("k-appt").value = a.appointment_id; $("k-schedule").value = a.schedule_id; toast("预约号已填入柜台"); }]);
+    // only a booking still to be checked in is worth handing to the counter
+    if (["pending_payment", "booked", "checked_in"].includes(a.status)) {
+      actions.push(["交给柜台", () => { $("k-appt").value = a.appointment_id; $("k-schedule").value = a.schedule_id; toast("预约号已填入柜台"); }]);
+    }
     for (const [label, fn] of actions) {
       const b = document.createElement("button");
       b.textContent = label;
@@ -341,9 +377,8 @@ async function loadMessages() {
   const { messages } = await call("GET", "/api/v1/messages");
   $("msg-list").innerHTML = messages.length ? messages.map((m) => {
     const p = m.payload || {};
-    const extra = m.event === "called" ? `请到 ${p.room} 就诊（${p.queue_number} 号）`
-      : m.event === "checked_in" ? `排队号 ${p.queue_number}` : `${p.department || ""} ${p.doctor || ""} ${p.start ? p.start.slice(5, 16).replace("T", " ") : ""}`;
-    return `<li class="msg-item"><b>${EVENTS[m.event] || m.event}</b><br><small>${extra}</small></li>`;
+    const [title, line] = EVENTS[m.event] || NOTICE;
+    return `<li class="msg-item" data-event="${esc(m.event)}"><b class="msg-title">${esc(title)}</b><br><small class="msg-text">${esc(line(p))}</small></li>`;
   }).join("") : "<li>暂无消息</li>";
 }
 
