@@ -7,6 +7,7 @@ The same declaration feeds /openapi.json, so the documented shapes are the valid
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,12 +18,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api.auth import tokens
+from api.bounds import PATH_PARAMETERS
 from api.context import ctx_of
 from api.errors import DomainError
-from api.web.bodies import parse_body, parse_query
+from api.web.bodies import parse_body, parse_path, parse_query
 from api.web.caller import Caller
 
 Handler = Callable[..., Awaitable[Any]]
+_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,11 @@ async def authenticate(
     )
 
 
+def path_parameters(path: str) -> list[str]:
+    """The names of a route path's parameters, in order."""
+    return _PARAM.findall(path)
+
+
 def serialise(result: Any, status: int) -> Response:
     """A handler's return value as a response (models dumped in JSON mode)."""
     if isinstance(result, Response):
@@ -135,6 +143,7 @@ def api_route(
             request.scope["ehc.caller"] = caller
             check = caller.token_check
         try:
+            parse_path(request)
             args: list[Any] = []
             if body is not None:
                 limit = ctx_of(request).settings.max_body_bytes
@@ -150,6 +159,8 @@ def api_route(
             await check.confirm(ctx_of(request).kv)
         return serialise(result, status)
 
+    unknown = set(path_parameters(path)) - set(PATH_PARAMETERS)
+    assert not unknown, f"give {unknown} a type in api.bounds.PATH_PARAMETERS"
     spec = EndpointSpec(
         method=method.upper(),
         path=path,
