@@ -251,6 +251,7 @@ routes = [
         response=AdminCardOut,
         auth=ADMIN,
         tags=["admin"],
+        errors=["NOT_FOUND", "INVALID_ID_NUMBER"],
     ),
     api_route("GET", ADMIN_CARD, admin_get_card, response=AdminCardOut, auth=ADMIN, tags=["admin"]),
     api_route(

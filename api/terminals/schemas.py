@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from api.bounds import key, line
 from api.schemas import Body, Out
+from api.terminals.scenes import MEDSTEP_CODES
 
+# A scene name or a national medical-step code (``scenes.medstep_code``), as published.
+Scene = Annotated[str, Field(pattern=rf"^({'|'.join(MEDSTEP_CODES)}|[0-9]{{6,7}})$", max_length=16)]
 TerminalKind = Literal["counter", "kiosk", "doctor", "pharmacy", "lab", "imaging", "inpatient"]
 
 
 class VerifyRequest(Body):
     qr: line(512)
-    scene: key(16) = "registration"
+    scene: Scene = "registration"
 
 
 class VerifiedOut(Out):
@@ -38,7 +41,7 @@ class PhysicalCardRequest(Body):
     card_issuer_code: key(32)
     chip_serial: key(64)
     phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
-    scene: key(16) = "registration"
+    scene: Scene = "registration"
 
 
 class PhysicalCardOut(VerifiedOut):
@@ -47,7 +50,7 @@ class PhysicalCardOut(VerifiedOut):
 
 class PeerVerifyRequest(Body):
     qr: line(512)
-    scene: key(16) = "registration"
+    scene: Scene = "registration"
     institution_code: key(32)
     terminal_id: key(64)
 

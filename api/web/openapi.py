@@ -19,11 +19,19 @@ _REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 
-def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template=_REF)
+def _schema(
+    model: type[BaseModel], components: dict[str, Any], mode: str = "validation"
+) -> dict[str, Any]:
+    # Answers are published as they are sent (``mode="serialization"``: ``from``, not ``first``).
+    schema = model.model_json_schema(ref_template=_REF, by_alias=True, mode=mode)  # type: ignore[arg-type]
     components.update(schema.pop("$defs", {}))
-    components[model.__name__] = schema
-    return {"$ref": _REF.format(model=model.__name__)}
+    name = model.__name__
+    if components.get(name, schema) != schema:
+        # Two areas' shapes share a name (admin's and channels' SessionRequest): the area's
+        # name keeps them apart, so neither is published as the other.
+        name = model.__module__.split(".")[1].title() + name
+    components[name] = schema
+    return {"$ref": _REF.format(model=name)}
 
 
 def _query_parameters(model: type[BaseModel], components: dict[str, Any]) -> list[dict[str, Any]]:
@@ -77,9 +85,13 @@ def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]
         }
     ok: dict[str, Any] = {"description": "success"}
     if spec.response is not None:
-        ok["content"] = {"application/json": {"schema": _schema(spec.response, components)}}
+        ok["content"] = {
+            "application/json": {"schema": _schema(spec.response, components, "serialization")}
+        }
     responses: dict[str, Any] = {str(spec.status): ok}
-    error_ref = _schema(ErrorOut, components)
+    if spec.response is None and spec.status == 200:  # a handler that returns nothing
+        responses["204"] = {"description": "done, nothing to show"}
+    error_ref = _schema(ErrorOut, components, "serialization")
     for code in dict.fromkeys([*spec.errors, *_implied_errors(spec)]):
         status = str(HTTP_STATUS.get(code, 500))
         entry = responses.setdefault(
