@@ -7,13 +7,14 @@ from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from api.bounds import Day, Id, line, text
 from api.schemas import Body, Out
 
 
 class SessionRequest(Body):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-    totp: str = Field(min_length=1, max_length=10)
+    username: line(64)
+    password: text(256)
+    totp: line(10)
 
 
 class SessionOut(Out):
@@ -23,10 +24,10 @@ class SessionOut(Out):
 
 class AuditQuery(Body):
     limit: int = Field(default=100, ge=1, le=1000)
-    before_id: int | None = None
-    action: str | None = None
-    target_id: str | None = None
-    actor_id: str | None = None
+    before_id: Id | None = None
+    action: line(64) | None = None
+    target_id: line(128) | None = None
+    actor_id: line(64) | None = None
 
 
 class AuditEntryOut(Out):
@@ -50,8 +51,8 @@ class StatsQuery(Body):
     """``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (local days, inclusive; default the last 30 days)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    first: date | None = Field(default=None, alias="from")
-    last: date | None = Field(default=None, alias="to")
+    first: Day | None = Field(default=None, alias="from")
+    last: Day | None = Field(default=None, alias="to")
 
 
 class Figures(Out):

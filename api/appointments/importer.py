@@ -14,13 +14,15 @@ import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, time
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from api.appointments import catalog
 from api.appointments.catalog import SlotSpec
 from api.appointments.models import Hospital
+from api.appointments.schemas import ImportRow
 from api.errors import DomainError
 from api.settings import Settings
 
@@ -50,18 +52,21 @@ def read_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return [(reader.line_num, row) for row in reader]
 
 
-def _slots(row: dict[str, Any], visit: date, tz: str) -> list[SlotSpec]:
-    slots = catalog.cut_slots(
-        visit,
-        time.fromisoformat(str(row["start"])),
-        time.fromisoformat(str(row["end"])),
-        int(row["slot_minutes"]),
-        int(row["capacity"]),
-        tz,
-    )
+def _slots(row: ImportRow, tz: str) -> list[SlotSpec]:
+    slots = catalog.cut_slots(row.date, row.start, row.end, row.slot_minutes, row.capacity, tz)
     if not slots:
         raise ValueError("start–end holds no whole slot")
     return slots
+
+
+def _typed(row: dict[str, Any]) -> ImportRow:
+    # Each column within its bounds (api.bounds), named in the problem without its value.
+    blank = {name: value for name, value in row.items() if value is not None and value != ""}
+    try:
+        return ImportRow.model_validate(blank)
+    except ValidationError as exc:
+        fields = sorted({str(err["loc"][0]) for err in exc.errors() if err["loc"]})
+        raise ValueError(f"bad {', '.join(fields) or 'row'}") from None
 
 
 async def import_row(settings: Settings, row: dict[str, Any]) -> None:
@@ -71,29 +76,19 @@ async def import_row(settings: Settings, row: dict[str, Any]) -> None:
     missing = [name for name in REQUIRED if str(row.get(name) or "").strip() == ""]
     if missing:
         raise ValueError(f"missing {', '.join(missing)}")
-    hospital = await Hospital.get_or_none(code=str(row["hospital_code"]).strip())
+    typed = _typed(row)
+    hospital = await Hospital.get_or_none(code=typed.hospital_code)
     if hospital is None:
-        raise ValueError(f"unknown hospital {row['hospital_code']}")
-    visit = date.fromisoformat(str(row["date"]).strip())
-    slots = _slots(row, visit, hospital.timezone)
+        raise ValueError(f"unknown hospital {typed.hospital_code}")
+    slots = _slots(typed, hospital.timezone)
     department = await catalog.upsert_department(
-        hospital.code, str(row["department_code"]).strip(), str(row["department_name"]).strip()
+        hospital.code, typed.department_code, typed.department_name
     )
     doctor = await catalog.upsert_doctor(
-        department.id,
-        str(row["doctor_code"]).strip(),
-        str(row["doctor_name"]).strip(),
-        str(row.get("doctor_title") or "").strip(),
-        str(row.get("specialty") or "").strip(),
+        department.id, typed.doctor_code, typed.doctor_name, typed.doctor_title, typed.specialty
     )
     await catalog.create_schedule(
-        settings,
-        doctor.id,
-        visit,
-        str(row["period"]).strip(),
-        int(row["fee"]),
-        str(row.get("room") or "").strip(),
-        slots,
+        settings, doctor.id, typed.date, typed.period, typed.fee, typed.room, slots
     )
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, ConfigDict, Field
 
+from api.bounds import Day, Fen, Id, TimeZone, key, line
 from api.schemas import Body, Out
 
 Period = Literal["morning", "afternoon", "evening", "night"]
+MAX_CHECKIN_MINUTES = 7 * 24 * 60  # booking opens 7 days ahead: no earlier check-in
 
 
 class DepartmentOut(Out):
@@ -53,13 +55,13 @@ class ScheduleList(Out):
 
 
 class ScheduleQuery(Body):
-    department_id: int
-    date: date
+    department_id: Id
+    date: Day
 
 
 class BookRequest(Body):
-    card_id: str = Field(min_length=1, max_length=64)
-    slot_id: int
+    card_id: key(64)
+    slot_id: Id
 
 
 class QueueOut(Out):
@@ -90,8 +92,8 @@ class AppointmentList(Out):
 
 
 class CheckinRequest(Body):
-    qr: str = Field(min_length=1, max_length=512)
-    appointment_id: str = Field(min_length=1, max_length=24)
+    qr: line(512)
+    appointment_id: key(24)
 
 
 class CheckinOut(Out):
@@ -101,16 +103,16 @@ class CheckinOut(Out):
 
 
 class QueueNextRequest(Body):
-    schedule_id: int
+    schedule_id: Id
 
 
 class HospitalCreate(Body):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=128)
+    code: key(32)
+    name: line(128)
     checkin_opens_minutes: int | None = Field(
-        default=60, ge=0, description="null: check-in opens at booking"
+        default=60, ge=0, le=MAX_CHECKIN_MINUTES, description="null: check-in opens at booking"
     )
-    timezone: str = "Asia/Shanghai"
+    timezone: TimeZone = "Asia/Shanghai"
 
 
 class HospitalOut(Out):
@@ -121,15 +123,15 @@ class HospitalOut(Out):
 
 
 class DepartmentCreate(Body):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=128)
+    code: line(32)
+    name: line(128)
 
 
 class DoctorCreate(Body):
-    code: str = Field(min_length=1, max_length=32)
-    name: str = Field(min_length=1, max_length=64)
-    title: str = Field(default="", max_length=64)
-    specialty: str = Field(default="", max_length=255)
+    code: line(32)
+    name: line(64)
+    title: line(64, min_length=0) = ""
+    specialty: line(255, min_length=0) = ""
 
 
 class SlotCreate(Body):
@@ -139,16 +141,16 @@ class SlotCreate(Body):
 
 
 class ScheduleCreate(Body):
-    doctor_id: int
-    date: date
+    doctor_id: Id
+    date: Day
     period: Period
-    fee: int = Field(ge=0, description="fen")
-    room: str = Field(default="", max_length=64)
+    fee: Fen
+    room: line(64, min_length=0) = ""
     slots: list[SlotCreate] = Field(min_length=1, max_length=200)
 
 
 class StopRequest(Body):
-    reason: str = Field(min_length=1, max_length=255)
+    reason: line(255)
 
 
 class StopOut(Out):
@@ -169,3 +171,24 @@ class ImportProblem(Out):
 class ImportReport(Out):
     created: int
     problems: list[ImportProblem]
+
+
+class ImportRow(Body):
+    """One row of a schedule import (CSV columns or a JSON object), as ``importer`` reads it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+    hospital_code: key(32)
+    department_code: line(32)
+    department_name: line(128)
+    doctor_code: line(32)
+    doctor_name: line(64)
+    doctor_title: line(64, min_length=0) = ""
+    specialty: line(255, min_length=0) = ""
+    date: Day
+    period: Period
+    start: time
+    end: time
+    slot_minutes: int = Field(ge=1, le=24 * 60)
+    capacity: int = Field(ge=1, le=1000)
+    fee: Fen
+    room: line(64, min_length=0) = ""

@@ -7,14 +7,15 @@ from typing import Literal
 
 from pydantic import Field
 
+from api.bounds import key, line
 from api.schemas import Body, Out
 
 
 class TokenRequest(Body):
-    client_id: str = Field(min_length=1, max_length=64)
+    client_id: key(64)
     timestamp: str = Field(pattern=r"^\d{1,12}$", description="Unix seconds, digits only")
     nonce: str = Field(min_length=1, max_length=64, pattern=r"^[\x21-\x7e]+$")
-    signature: str = Field(min_length=1, max_length=256)
+    signature: key(256)
     signature_type: Literal["HMAC-SM3", "SM2"] = "HMAC-SM3"
 
 
@@ -25,11 +26,11 @@ class TokenOut(Out):
 
 
 class ClientCreate(Body):
-    name: str = Field(min_length=1, max_length=128)
+    name: line(128)
     kind: Literal["partner", "terminal", "peer"]
-    scopes: list[str] | None = None
+    scopes: list[line(32)] | None = Field(default=None, max_length=20)
     sm2_public_key: str | None = Field(default=None, pattern=r"^(04)?[0-9a-fA-F]{128}$")
-    institution_code: str | None = Field(default=None, max_length=32)
+    institution_code: key(32) | None = None
 
 
 class ClientOut(Out):

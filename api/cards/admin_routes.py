@@ -81,7 +81,7 @@ ADMIN_CARD = "/api/v1/admin/cards/{card_id}"
 
 routes = [
     admin_route("POST", "/api/v1/admin/cards/lookup", admin_lookup, body=CardLookupRequest,
-                response=AdminCardOut),
+                response=AdminCardOut, errors=["NOT_FOUND", "INVALID_ID_NUMBER"]),
     admin_route("GET", ADMIN_CARD, admin_get_card, response=AdminCardOut),
     admin_route("GET", ADMIN_CARD + "/events", card_events, response=CardEventList),
     *[

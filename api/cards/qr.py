@@ -35,6 +35,9 @@ MAC_HEX = 20
 CLOCK_SKEW = 5  # seconds a phone's clock may run ahead of ours
 TOTP_STEP = 30
 MAX_LIFETIME = 120
+# A dynamic code's expiry lies after the scheme existed (2020) and before 2100: anything else
+# is no time a card centre could have written (and 0 or 1 would send the check to step -4).
+EXPIRES_RANGE = range(1_577_836_800, 4_102_444_800)
 _FIELD = re.compile(r"^[0-9A-Za-z]{1,32}$")
 
 
@@ -84,6 +87,8 @@ def parse(payload: str) -> DynamicCode | StaticCode:
             expires_at = int(expires, 36)
         except ValueError as exc:
             raise _malformed("bad time") from exc
+        if expires_at not in EXPIRES_RANGE:
+            raise _malformed("bad time")
         return DynamicCode(issuer, ref, expires_at, nonce, code)
     if parts[1] == "S" and len(parts) == 5:
         _, _, issuer, ref, mac = parts

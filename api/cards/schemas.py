@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from api.bounds import key, line
 from api.schemas import Body, Out
 
 Relation = Literal["self", "child", "parent", "spouse", "other"]
@@ -22,9 +23,9 @@ class OtpOut(Out):
 
 
 class CollectRequest(Body):
-    name: str = Field(min_length=1, max_length=64)
+    name: line(64)
     id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
-    id_number: str = Field(min_length=4, max_length=32)
+    id_number: key(32, min_length=4)
     phone: str = Field(
         pattern=PHONE_PATTERN, description="Receives the OTP; a guardian's for a child"
     )
@@ -52,7 +53,7 @@ class DisplayRequest(Body):
 
 
 class ReasonRequest(Body):
-    reason: str | None = Field(default=None, max_length=255)
+    reason: line(255, min_length=0) | None = None
 
 
 class CardEventOut(Out):
@@ -71,8 +72,8 @@ class CardEventList(Out):
 
 class BlacklistRequest(Body):
     id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
-    id_number: str = Field(min_length=4, max_length=32)
-    reason: str = Field(min_length=1, max_length=255)
+    id_number: key(32, min_length=4)
+    reason: line(255)
 
 
 class BlacklistOut(Out):
@@ -89,7 +90,7 @@ class BlacklistList(Out):
 
 class CardLookupRequest(Body):
     id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
-    id_number: str = Field(min_length=4, max_length=32)
+    id_number: key(32, min_length=4)
 
 
 class AdminCardOut(Out):

@@ -25,3 +25,17 @@ def public_pem_of(private_pem: str) -> str:
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
+
+
+def is_rsa_pem(pem: str, *, private: bool) -> bool:
+    """Whether ``pem`` holds an RSA private (or public) key the Alipay SDK can use."""
+    try:
+        data = pem.encode("ascii")
+        key = (
+            serialization.load_pem_private_key(data, password=None)
+            if private
+            else serialization.load_pem_public_key(data)
+        )
+    except (ValueError, TypeError, UnicodeError, NotImplementedError):
+        return False
+    return isinstance(key, rsa.RSAPrivateKey if private else rsa.RSAPublicKey)

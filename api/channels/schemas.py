@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from api.bounds import key, line, text
 from api.schemas import Body, Out
 
 
@@ -14,9 +15,9 @@ class SessionRequest(Body):
     """One of: ``code`` (WeChat ``wx.login``), ``auth_code`` (Alipay ``my.getAuthCode``),
     ``user_ref`` (in-house app, with the partner's access token)."""
 
-    code: str | None = Field(default=None, min_length=1, max_length=128)
-    auth_code: str | None = Field(default=None, min_length=1, max_length=128)
-    user_ref: str | None = Field(default=None, min_length=1, max_length=128)
+    code: key(128) | None = None
+    auth_code: key(128) | None = None
+    user_ref: key(128) | None = None
 
 
 class SessionOut(Out):
@@ -27,24 +28,23 @@ class SessionOut(Out):
 
 class ChannelAppCreate(Body):
     kind: Literal["wechat", "alipay", "inhouse"]
-    name: str = Field(min_length=1, max_length=128)
-    app_id: str | None = Field(
+    name: line(128)
+    app_id: key(64) | None = Field(
         default=None,
-        max_length=64,
         description="The platform's appid (WeChat/Alipay); omitted for in-house apps",
     )
-    app_secret: str | None = Field(default=None, max_length=256, description="WeChat app secret")
-    app_private_key: str | None = Field(
-        default=None, max_length=8192, description="Alipay: our app's RSA private key (PEM)"
+    app_secret: key(256) | None = Field(default=None, description="WeChat app secret")
+    app_private_key: text(8192) | None = Field(
+        default=None, description="Alipay: our app's RSA private key (PEM)"
     )
-    alipay_public_key: str | None = Field(
-        default=None, max_length=8192, description="Alipay: the platform's public key (PEM)"
+    alipay_public_key: text(8192) | None = Field(
+        default=None, description="Alipay: the platform's public key (PEM)"
     )
-    institution_code: str | None = Field(default=None, max_length=32)
+    institution_code: key(32) | None = None
     webhook_url: str | None = Field(
         default=None,
         max_length=512,
-        pattern=r"^https?://",
+        pattern=r"^https?://[\x21-\x7e]+$",
         description="In-house apps: where message pushes are POSTed (HMAC-SM3 signed)",
     )
 

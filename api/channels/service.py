@@ -12,6 +12,7 @@ from api.audit import service as audit
 from api.auth import service as clients
 from api.channels import platforms
 from api.channels.models import ChannelApp, ChannelIdentity, ResidentUser
+from api.channels.rsa_keys import is_rsa_pem
 from api.channels.schemas import ChannelAppCreate, SessionOut, SessionRequest
 from api.context import AppContext
 from api.errors import DomainError, not_found
@@ -35,6 +36,10 @@ async def register_app(
         if not req.app_id or not secret or (req.kind == "alipay" and not req.alipay_public_key):
             needed = "app_secret" if req.kind == "wechat" else "app_private_key, alipay_public_key"
             raise DomainError("VALIDATION_ERROR", f"a {req.kind} app needs app_id and {needed}")
+        if req.kind == "alipay" and not (
+            is_rsa_pem(secret, private=True) and is_rsa_pem(req.alipay_public_key, private=False)
+        ):  # refused now rather than failing every later call to Alipay
+            raise DomainError("VALIDATION_ERROR", "Alipay keys must be RSA keys in PEM")
         app_id = req.app_id
         sealed = ctx.keys.ring.seal(secret, context=platforms.SECRET_CONTEXT)
     if await ChannelApp.exists(app_id=app_id):

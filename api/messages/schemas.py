@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from api.bounds import key, line, text
 from api.schemas import Body, Out
 
 
@@ -26,7 +27,7 @@ class MessageList(Out):
 
 
 class SubscriptionRequest(Body):
-    templates: list[str] = Field(
+    templates: list[key(32)] = Field(
         min_length=1, max_length=20, description="template (event) names, e.g. booking_confirmed"
     )
 
@@ -49,9 +50,9 @@ class TemplateList(Out):
 
 
 class TemplateUpdate(Body):
-    template_id: str = Field(min_length=1, max_length=64)
-    title: str = Field(min_length=1, max_length=64)
-    text: str = Field(min_length=1, max_length=500)
+    template_id: key(64)
+    title: line(64)
+    text: text(500)
     urgent: bool = False
 
 
@@ -75,8 +76,8 @@ class NoticeRequest(Body):
     """A hospital system telling a patient something (report ready, medicine ready)."""
 
     event: Literal["report_ready", "medicine_ready"]
-    patient_id: str = Field(min_length=1, max_length=32, description="this hospital's patient id")
-    detail: str = Field(min_length=1, max_length=200)
+    patient_id: key(32, description="this hospital's patient id")
+    detail: text(200)
 
 
 class NoticeOut(Out):

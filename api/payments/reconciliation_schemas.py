@@ -7,13 +7,14 @@ from typing import Literal
 
 from pydantic import Field
 
+from api.bounds import Day, line
 from api.schemas import Body, Out
 
 Method = Literal["wechat", "alipay"]
 
 
 class ReconcileRequest(Body):
-    date: dt.date
+    date: Day
     method: Method
 
 
@@ -64,7 +65,7 @@ class ReconciliationQuery(Body):
 class DiscrepancyQuery(Body):
     status: Literal["open", "resolved", "ignored", "cleared"] | None = None
     method: Method | None = None
-    date: dt.date | None = None
+    date: Day | None = None
     limit: int = Field(default=200, ge=1, le=1000)
 
 
@@ -74,4 +75,4 @@ class DiscrepancyList(Out):
 
 class ResolveRequest(Body):
     status: Literal["resolved", "ignored", "open"]
-    note: str = Field(min_length=1, max_length=255)
+    note: line(255)

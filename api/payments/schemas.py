@@ -7,16 +7,15 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from api.bounds import PositiveFen, key, line
 from api.schemas import Body, Out
 
 
 class PaymentRequest(Body):
-    appointment_id: str = Field(min_length=1, max_length=24)
+    appointment_id: key(24)
     method: Literal["wechat", "alipay"]
-    insurance_auth_code: str | None = Field(
+    insurance_auth_code: key(64) | None = Field(
         default=None,
-        min_length=1,
-        max_length=64,
         description="what the resident's authorisation in the medical-insurance app gave the "
         "mini-program: pay with insurance, and only the self-pay part through `method`",
     )
@@ -54,8 +53,8 @@ class PaymentStarted(PaymentOut):
 
 
 class RefundRequest(Body):
-    amount: int = Field(gt=0, description="fen")
-    reason: str = Field(min_length=1, max_length=255)
+    amount: PositiveFen
+    reason: line(255)
 
 
 class RefundOut(Out):

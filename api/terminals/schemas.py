@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from api.bounds import key, line
 from api.schemas import Body, Out
+from api.terminals.scenes import MEDSTEP_CODES
 
+# A scene name or a national medical-step code (``scenes.medstep_code``), as published.
+Scene = Annotated[str, Field(pattern=rf"^({'|'.join(MEDSTEP_CODES)}|[0-9]{{6,7}})$", max_length=16)]
 TerminalKind = Literal["counter", "kiosk", "doctor", "pharmacy", "lab", "imaging", "inpatient"]
 
 
 class VerifyRequest(Body):
-    qr: str = Field(min_length=1, max_length=512)
-    scene: str = Field(default="registration", min_length=1, max_length=16)
+    qr: line(512)
+    scene: Scene = "registration"
 
 
 class VerifiedOut(Out):
@@ -31,13 +35,13 @@ class VerifiedOut(Out):
 class PhysicalCardRequest(Body):
     """The holder data the counter read from a chip card (DDF1/EF05 and EF06)."""
 
-    name: str = Field(min_length=1, max_length=64)
-    id_type: str = Field(default="01", min_length=2, max_length=2)
-    id_number: str = Field(min_length=1, max_length=32)
-    card_issuer_code: str = Field(min_length=1, max_length=32)
-    chip_serial: str = Field(min_length=1, max_length=64)
+    name: line(64)
+    id_type: key(2, min_length=2) = "01"
+    id_number: key(32)
+    card_issuer_code: key(32)
+    chip_serial: key(64)
     phone: str | None = Field(default=None, pattern=r"^1\d{10}$")
-    scene: str = Field(default="registration", min_length=1, max_length=16)
+    scene: Scene = "registration"
 
 
 class PhysicalCardOut(VerifiedOut):
@@ -45,10 +49,10 @@ class PhysicalCardOut(VerifiedOut):
 
 
 class PeerVerifyRequest(Body):
-    qr: str = Field(min_length=1, max_length=512)
-    scene: str = Field(default="registration", max_length=16)
-    institution_code: str = Field(min_length=1, max_length=32)
-    terminal_id: str = Field(min_length=1, max_length=64)
+    qr: line(512)
+    scene: Scene = "registration"
+    institution_code: key(32)
+    terminal_id: key(64)
 
 
 class PeerVerifiedOut(Out):
@@ -62,8 +66,8 @@ class PeerVerifiedOut(Out):
 
 
 class TerminalCreate(Body):
-    name: str = Field(min_length=1, max_length=128)
-    institution_code: str = Field(min_length=1, max_length=32)
+    name: line(128)
+    institution_code: key(32)
     kind: TerminalKind = "counter"
 
 

@@ -8,9 +8,23 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
+from api.bounds import BadPathParameter, path_value
 from api.errors import DomainError
 
 M = TypeVar("M", bound=BaseModel)
+MAX_JSON_DEPTH = 32  # no request shape nests deeper than a few levels
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    # Iterative, so that the walk itself cannot exhaust the stack.
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 def _problems(exc: ValidationError) -> list[dict[str, Any]]:
@@ -34,14 +48,19 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """A JSON object from bytes, or ``MALFORMED_JSON``. An empty body is an empty object, so
-    that endpoints whose fields are all optional can be called without one."""
+    """A JSON object from bytes, or ``MALFORMED_JSON`` (also when nested deeper than
+    :data:`MAX_JSON_DEPTH`). An empty body is an empty object, so that endpoints whose fields
+    are all optional can be called without one."""
     if not raw.strip():
         return {}
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise DomainError("MALFORMED_JSON", "request body is not valid JSON") from exc
+    except RecursionError:
+        data = None  # nested past the interpreter's own limit: refused just below
+    if data is None or (isinstance(data, dict) and _deeper_than(data, MAX_JSON_DEPTH)):
+        raise DomainError("MALFORMED_JSON", f"request body nests deeper than {MAX_JSON_DEPTH}")
     if not isinstance(data, dict):
         raise DomainError("MALFORMED_JSON", "request body must be a JSON object")
     return data
@@ -67,9 +86,19 @@ def parse_query(request: Request, model: type[M]) -> M:
     return validate(model, dict(request.query_params))
 
 
+def parse_path(request: Request) -> None:
+    """Each path parameter as its type in :data:`api.bounds.PATH_PARAMETERS`, in place; a
+    value outside its type names nothing (``NOT_FOUND``)."""
+    params = request.scope.get("path_params", {})
+    for name, raw in params.items():
+        try:
+            params[name] = path_value(name, raw)
+        except BadPathParameter:
+            raise DomainError("NOT_FOUND", f"no such {name.removesuffix('_id')}") from None
+
+
 def path_int(request: Request, name: str) -> int:
-    """A whole-number path parameter; anything else names nothing (``NOT_FOUND``)."""
-    try:
-        return int(request.path_params[name])
-    except ValueError:
-        raise DomainError("NOT_FOUND", f"no such {name.removesuffix('_id')}") from None
+    """A whole-number path parameter (already checked against its bounds by ``api_route``)."""
+    value = path_value(name, request.path_params[name])
+    assert isinstance(value, int)
+    return value

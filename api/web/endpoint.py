@@ -7,6 +7,7 @@ The same declaration feeds /openapi.json, so the documented shapes are the valid
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,13 +18,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from api import tokens
+from api.bounds import PATH_PARAMETERS
 from api.errors import DomainError
 from api.principals import Caller
-from api.web.bodies import parse_body, parse_query
+from api.web.bodies import parse_body, parse_path, parse_query
 from api.web.caller import ctx_of
 from api.web.docstrings import summary_and_description
 
 Handler = Callable[..., Awaitable[Any]]
+_PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,11 @@ async def authenticate(
     )
 
 
+def path_parameters(path: str) -> list[str]:
+    """The names of a route path's parameters, in order."""
+    return _PARAM.findall(path)
+
+
 def serialise(result: Any, status: int) -> Response:
     """A handler's return value as a response (models dumped in JSON mode)."""
     if isinstance(result, Response):
@@ -137,6 +145,7 @@ def api_route(
             request.scope["ehc.caller"] = caller
             check = caller.token_check
         try:
+            parse_path(request)
             args: list[Any] = []
             if body is not None:
                 limit = ctx_of(request).settings.max_body_bytes
@@ -153,6 +162,8 @@ def api_route(
         return serialise(result, status)
 
     doc_summary, description = summary_and_description(handler.__doc__, handler.__name__)
+    unknown = set(path_parameters(path)) - set(PATH_PARAMETERS)
+    assert not unknown, f"give {unknown} a type in api.bounds.PATH_PARAMETERS"
     spec = EndpointSpec(
         method=method.upper(),
         path=path,

@@ -10,43 +10,72 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from api.bounds import path_schema
 from api.errors import HTTP_STATUS
 from api.schemas import ErrorOut
-from api.web.endpoint import EndpointSpec
+from api.web.endpoint import EndpointSpec, path_parameters
 
 _REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
 
 
-def _component_name(model: type[BaseModel], schema: dict[str, Any], components: dict) -> str:
-    """The model's name, prefixed with its area when another area has a model of that name
-    (``api.admin.schemas.SessionRequest`` and ``api.channels.schemas.SessionRequest``)."""
-    name = model.__name__
-    if name in components and components[name] != schema:
-        area = model.__module__.split(".")[1] if model.__module__.count(".") else ""
-        name = area.title().replace("_", "") + name
-    return name
-
-
-def _schema(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
-    schema = model.model_json_schema(ref_template=_REF)
+def _schema(
+    model: type[BaseModel], components: dict[str, Any], mode: str = "validation"
+) -> dict[str, Any]:
+    # Answers are published as they are sent (``mode="serialization"``: ``from``, not ``first``).
+    schema = model.model_json_schema(ref_template=_REF, by_alias=True, mode=mode)  # type: ignore[arg-type]
     components.update(schema.pop("$defs", {}))
-    name = _component_name(model, schema, components)
+    name = model.__name__
+    if components.get(name, schema) != schema:
+        # Two areas' shapes share a name (admin's and channels' SessionRequest): the area's
+        # name keeps them apart, so neither is published as the other.
+        name = model.__module__.split(".")[1].title() + name
     components[name] = schema
     return {"$ref": _REF.format(model=name)}
+
+
+def _query_parameters(model: type[BaseModel], components: dict[str, Any]) -> list[dict[str, Any]]:
+    # Each field's own JSON schema, under the name it is sent by (``from``, not ``first``).
+    schema = model.model_json_schema(by_alias=True, ref_template=_REF)
+    components.update(schema.pop("$defs", {}))
+    required = set(schema.get("required", ()))
+    return [
+        {"name": name, "in": "query", "required": name in required, "schema": _present(prop)}
+        for name, prop in schema["properties"].items()
+    ]
+
+
+def _present(prop: dict[str, Any]) -> dict[str, Any]:
+    # An optional query parameter is left out, never sent as null: publish its value's schema.
+    options = [o for o in prop.get("anyOf", ()) if o.get("type") != "null"]
+    if len(options) != 1:
+        return prop
+    rest = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+    return {**options[0], **rest}
+
+
+def _implied_errors(spec: EndpointSpec) -> list[str]:
+    """The refusals every endpoint of this shape can answer, whatever its handler does."""
+    implied = []
+    if spec.auth:
+        implied += ["UNAUTHENTICATED", "FORBIDDEN"]
+    if path_parameters(spec.path):
+        implied.append("NOT_FOUND")
+    if spec.body is not None:
+        implied += ["MALFORMED_JSON", "PAYLOAD_TOO_LARGE"]
+    if spec.body is not None or spec.query is not None:
+        implied.append("VALIDATION_ERROR")
+    return implied
 
 
 def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": spec.summary, "tags": list(spec.tags) or ["misc"]}
     params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-        for name in _PARAM.findall(spec.path)
+        {"name": name, "in": "path", "required": True, "schema": path_schema(name)}
+        for name in path_parameters(spec.path)
     ]
     if spec.query is not None:
-        for name, field in spec.query.model_fields.items():
-            params.append(
-                {"name": name, "in": "query", "required": field.is_required(), "schema": {}}
-            )
+        params += _query_parameters(spec.query, components)
     if params:
         op["parameters"] = params
     if spec.body is not None:
@@ -56,10 +85,14 @@ def _operation(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]
         }
     ok: dict[str, Any] = {"description": "success"}
     if spec.response is not None:
-        ok["content"] = {"application/json": {"schema": _schema(spec.response, components)}}
+        ok["content"] = {
+            "application/json": {"schema": _schema(spec.response, components, "serialization")}
+        }
     responses: dict[str, Any] = {str(spec.status): ok}
-    error_ref = _schema(ErrorOut, components)
-    for code in spec.errors:
+    if spec.response is None and spec.status == 200:  # a handler that returns nothing
+        responses["204"] = {"description": "done, nothing to show"}
+    error_ref = _schema(ErrorOut, components, "serialization")
+    for code in dict.fromkeys([*spec.errors, *_implied_errors(spec)]):
         status = str(HTTP_STATUS.get(code, 500))
         entry = responses.setdefault(
             status, {"description": "", "content": {"application/json": {"schema": error_ref}}}
