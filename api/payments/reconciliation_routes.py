@@ -4,9 +4,9 @@ resolve them."""
 from __future__ import annotations
 
 from api.audit import service as audit
-from api.payments import reconciliation
 from api.payments.models import Discrepancy, Reconciliation
-from api.payments.reconciliation_schemas import (
+from api.payments.reconciliation import service as reconciliation
+from api.payments.reconciliation.schemas import (
     DiscrepancyList,
     DiscrepancyOut,
     DiscrepancyQuery,

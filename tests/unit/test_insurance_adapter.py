@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from api.errors import DomainError
-from api.payments.insurance import FeeItem, InsurancePlatform, InsuranceRefusal, Split
+from api.payments.gateways.insurance import FeeItem, InsurancePlatform, InsuranceRefusal, Split
 from miniapp_mock.app import create_mock_app
 
 CODE, KEY, ID_NUMBER = "H11000000001", "institution-key", "11010519491231002X"
