@@ -16,8 +16,8 @@ from api.cards.identity_register import IdentityRegister
 from api.cards.sms_gateway import SmsGateway
 from api.channels.platforms import ChannelPlatforms
 from api.keys import Keys
-from api.payments.insurance import InsurancePlatform
-from api.payments.registry import PaymentGateways
+from api.payments.gateways.insurance import InsurancePlatform
+from api.payments.gateways.registry import PaymentGateways
 from api.settings import Settings
 from api.terminals.peers import PeerCentres
 

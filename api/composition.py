@@ -13,7 +13,7 @@ import httpx
 from api.adapters import build_adapters
 from api.context import AppContext
 from api.db import lifecycle
-from api.keys import load_or_create
+from api.keys import Keys, load_or_create
 from api.kv import KV
 from api.payments import service as payments
 from api.settings import Settings
@@ -21,14 +21,25 @@ from api.settings import Settings
 
 @asynccontextmanager
 async def open_context(
-    settings: Settings, *, migrate: bool = False, **overrides: Any
+    settings: Settings, *, migrate: bool = False, private_orm: bool = False, **overrides: Any
 ) -> AsyncIterator[AppContext]:
     """Open keys, database (migrated first with ``migrate``), cache and adapters (``overrides``
-    replace adapters by name, for tests); close them all on exit."""
+    replace adapters by name, for tests); close them all on exit. ``private_orm`` keeps the
+    database connection to this task (see ``lifecycle.orm_opened``)."""
     if migrate:
         await lifecycle.upgrade(settings.resolved_database_url)
     keys = load_or_create(settings.resolved_keys_file)
-    await lifecycle.open_orm(settings.resolved_database_url, settings.db_pool_size)
+    async with lifecycle.orm_opened(
+        settings.resolved_database_url, settings.db_pool_size, private=private_orm
+    ):
+        async with _opened(settings, keys, overrides) as ctx:
+            yield ctx
+
+
+@asynccontextmanager
+async def _opened(
+    settings: Settings, keys: Keys, overrides: dict[str, Any]
+) -> AsyncIterator[AppContext]:
     kv = KV.connect(settings.redis_url)
     http = httpx.AsyncClient(timeout=settings.upstream_timeout)
     ctx = AppContext(
@@ -43,4 +54,3 @@ async def open_context(
         await ctx.writer.close()
         await http.aclose()
         await kv.close()
-        await lifecycle.close_orm()

@@ -10,7 +10,7 @@ from datetime import date
 from api.channels.models import ChannelApp
 from api.composition import open_context
 from api.errors import DomainError
-from api.payments import reconciliation
+from api.payments.reconciliation import service as reconciliation
 from api.settings import Settings
 
 

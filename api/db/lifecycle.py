@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tortoise import Tortoise, connections
+from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 from tortoise.migrations.executor import PlanStep
 
@@ -35,6 +38,24 @@ async def open_orm(db_url: str, pool_size: int = 20) -> None:
     other tasks than the lifespan's see it."""
     _ensure_sqlite_dir(db_url)
     await Tortoise.init(config=tortoise_config(db_url, pool_size), _enable_global_fallback=True)
+
+
+@asynccontextmanager
+async def orm_opened(db_url: str, pool_size: int, *, private: bool = False) -> AsyncIterator[None]:
+    """The ORM open for the block: global for serving (requests run in other tasks than the
+    lifespan's), or ``private`` to this task (a second core beside a server in one process, as
+    the service-level tests run)."""
+    if not private:
+        await open_orm(db_url, pool_size)
+        try:
+            yield
+        finally:
+            await close_orm()
+        return
+    _ensure_sqlite_dir(db_url)
+    async with TortoiseContext() as orm:
+        await orm.init(config=tortoise_config(db_url, pool_size))
+        yield
 
 
 async def close_orm() -> None:

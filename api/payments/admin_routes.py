@@ -3,10 +3,10 @@ day, list runs and discrepancies, resolve them)."""
 
 from __future__ import annotations
 
-from api.audit import service as audit
-from api.payments import reconciliation, service
+from api.payments import administration
 from api.payments.models import Discrepancy, Reconciliation
-from api.payments.reconciliation_schemas import (
+from api.payments.reconciliation import administration as reconciling
+from api.payments.reconciliation.schemas import (
     DiscrepancyList,
     DiscrepancyOut,
     DiscrepancyQuery,
@@ -46,62 +46,42 @@ def discrepancy_out(row: Discrepancy, run: Reconciliation) -> DiscrepancyOut:
 
 async def refund_payment(request: Request, body: RefundRequest) -> RefundOut:
     """Refund part or all of a payment to where it came from."""
-    ctx, caller = ctx_of(request), caller_of(request)
-    payment = await service.owned(caller, request.path_params["payment_id"])
-    done = await service.refund(ctx, payment, body.amount, body.reason)
-    await audit.record(
-        caller, "payment.refund", target_type="payment", target_id=payment.payment_id,
-        detail={"amount": body.amount},
+    payment, done = await administration.refund_by_hand(
+        ctx_of(request), caller_of(request), request.path_params["payment_id"], body.amount,
+        body.reason,
     )  # fmt: skip
     return RefundOut(refund_id=done.refund_id, payment_id=payment.payment_id, amount=done.amount,
                      status=done.status, reason=done.reason)  # fmt: skip
 
 
 async def run_reconciliation(request: Request, body: ReconcileRequest) -> ReconciliationOut:
-    """download a day's bill of one platform and compare it with our books."""
-    caller = caller_of(request)
-    run, found = await reconciliation.reconcile(ctx_of(request), body.date, body.method, caller.id)
-    await audit.record(
-        caller, "reconciliation.run", target_type="reconciliation", target_id=str(run.id),
-        detail={"date": body.date.isoformat(), "method": body.method,
-                "discrepancies": len(found)},
-    )  # fmt: skip
+    """Download a day's bill of one platform and compare it with our books."""
+    run, found = await reconciling.run_day(
+        ctx_of(request), caller_of(request), body.date, body.method
+    )
     return ReconciliationOut(
         **summary_out(run).model_dump(), discrepancies=[discrepancy_out(d, run) for d in found]
     )
 
 
 async def list_reconciliations(request: Request, query: ReconciliationQuery) -> ReconciliationList:
-    """past runs, newest day first."""
-    runs = Reconciliation.all().order_by("-day", "method").limit(query.limit)
-    if query.method:
-        runs = runs.filter(method=query.method)
-    return ReconciliationList(reconciliations=[summary_out(r) for r in await runs])
+    """Past runs, newest day first."""
+    found = await reconciling.runs(query.method, query.limit)
+    return ReconciliationList(reconciliations=[summary_out(r) for r in found])
 
 
 async def list_discrepancies(request: Request, query: DiscrepancyQuery) -> DiscrepancyList:
-    """discrepancies, newest first, by resolution status, platform and day."""
-    rows = Discrepancy.all().select_related("reconciliation").order_by("-id").limit(query.limit)
-    if query.status:
-        rows = rows.filter(status=query.status)
-    if query.method:
-        rows = rows.filter(reconciliation__method=query.method)
-    if query.date:
-        rows = rows.filter(reconciliation__day=query.date)
-    return DiscrepancyList(discrepancies=[discrepancy_out(d, d.reconciliation) for d in await rows])
+    """Discrepancies, newest first, by resolution status, platform and day."""
+    found = await reconciling.discrepancies(query.status, query.method, query.date, query.limit)
+    return DiscrepancyList(discrepancies=[discrepancy_out(d, d.reconciliation) for d in found])
 
 
 async def resolve_discrepancy(request: Request, body: ResolveRequest) -> DiscrepancyOut:
-    """mark a discrepancy resolved or ignored, saying why (or reopen it)."""
-    caller = caller_of(request)
-    row = await reconciliation.resolve(
-        int(request.path_params["discrepancy_id"]), body.status, body.note, caller.id
+    """Mark a discrepancy resolved or ignored, saying why (or reopen it)."""
+    row = await reconciling.resolve(
+        caller_of(request), int(request.path_params["discrepancy_id"]), body.status, body.note
     )
-    await audit.record(
-        caller, "reconciliation.resolve", target_type="discrepancy", target_id=str(row.id),
-        detail={"status": body.status, "note": body.note},
-    )  # fmt: skip
-    return discrepancy_out(row, await row.reconciliation)
+    return discrepancy_out(row, row.reconciliation)
 
 
 routes = [

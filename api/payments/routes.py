@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 
 from api.errors import DomainError
-from api.payments import insurance_settlements, service
+from api.payments import service
+from api.payments.insurance import settlements as insurance_settlements
 from api.payments.models import InsuranceSettlement, Payment
 from api.payments.schemas import (
     InsuranceOut,

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from api.errors import DomainError
-from api.payments.bills import BillLine, parse_alipay, parse_wechat
+from api.payments.reconciliation.bills import BillLine, parse_alipay, parse_wechat
 
 # WeChat Pay's documented bill (downloadbill, bill_type=ALL), older column names, with a refund.
 WECHAT_SAMPLE = (

@@ -1,5 +1,6 @@
 """Our insurance adapter against the stand-in platform in-process (httpx's ASGITransport): the
-platform's own checks come back as refusals or upstream errors, never as a silent success."""
+platform's own checks come back as refusals (in our words, the platform's code beside them) or
+upstream errors, never as a silent success."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import httpx
 import pytest
 
 from api.errors import DomainError
-from api.payments.insurance import FeeItem, InsurancePlatform, InsuranceRefusal, Split
+from api.payments.gateways.base import Refusal
+from api.payments.gateways.insurance import FeeItem, InsurancePlatform, InsuranceRefusal, Split
 from miniapp_mock.app import create_mock_app
 
 CODE, KEY, ID_NUMBER = "H11000000001", "institution-key", "11010519491231002X"
@@ -48,10 +50,11 @@ async def test_a_whole_order_through_the_adapter(http: httpx.AsyncClient) -> Non
     with pytest.raises(InsuranceRefusal) as inconsistent:
         await ours.settle(order_id, Split(750, 300, 451), "T1")
     assert inconsistent.value.code == "AMOUNT_INCONSISTENT"
+    assert inconsistent.value.refusal is Refusal.AMOUNT_INCONSISTENT
     assert await ours.settle(order_id, split, "T1") == await ours.settle(order_id, split, "T1")
     with pytest.raises(InsuranceRefusal) as settled:
         await ours.revoke(order_id)
-    assert settled.value.code == "ORDER_STATE"
+    assert (settled.value.code, settled.value.refusal) == ("ORDER_STATE", Refusal.WRONG_STATE)
     await ours.refund(order_id, "RF1", "cancelled")
     assert (await ours.query(order_id)).status == "refunded"
 
@@ -61,7 +64,7 @@ async def test_a_code_works_once(http: httpx.AsyncClient) -> None:
     await platform(http).authorise(code)
     with pytest.raises(InsuranceRefusal) as used:
         await platform(http).authorise(code)
-    assert used.value.code == "AUTH_CODE_INVALID"
+    assert (used.value.code, used.value.refusal) == ("AUTH_CODE_INVALID", Refusal.AUTH_INVALID)
 
 
 @pytest.mark.parametrize(("code", "key"), [(CODE, "wrong-key"), ("H99999999999", KEY)])

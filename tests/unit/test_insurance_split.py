@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from api.errors import DomainError
-from api.payments.insurance import Split, sign
+from api.payments.gateways.insurance import Split, sign
 from miniapp_mock.insurance import signature, split_of
 
 

@@ -3,8 +3,9 @@
 Every transaction is one signed JSON envelope ``{"infno", "msgid", "fixmedins_code", "input",
 "sign"}`` posted to the platform, ``sign = hex(HMAC-SM3(key, canonical JSON without sign))``.
 Business refusals (``infcode`` -1 with the platform's ``err_code``) come back as
-``InsuranceRefusal``; a platform that cannot be reached, or says it is busy, is
-``UPSTREAM_UNAVAILABLE``; one that refuses our own credentials is ``UPSTREAM_ERROR``.
+``InsuranceRefusal``, its ``refusal`` in our words; a platform that cannot be reached, or says
+it is busy, is ``UPSTREAM_UNAVAILABLE``; one that refuses our own credentials is
+``UPSTREAM_ERROR``.
 Amounts are integer fen, as the platform's are.
 """
 
@@ -19,6 +20,7 @@ import httpx
 
 from api.crypto.sm import hmac_sm3_hex
 from api.errors import DomainError
+from api.payments.gateways.base import PlatformRefusal, Refusal
 from api.timefmt import local, now
 from api.upstream import post_json
 
@@ -29,12 +31,21 @@ BUSY = {"SYSTEM_ERROR"}  # the platform's own "try again later"
 OUR_FAULT = {"SIGN_INVALID", "INSTITUTION_UNKNOWN"}  # our credentials are wrong: an operator's job
 
 
-class InsuranceRefusal(Exception):
-    """The platform said no (code not insured, order state, amounts inconsistent…)."""
+REFUSALS = {  # the platform's err_code in our words
+    "AUTH_CODE_INVALID": Refusal.AUTH_INVALID,
+    "PAY_AUTH_INVALID": Refusal.AUTH_INVALID,
+    "PSN_NOT_INSURED": Refusal.NOT_ELIGIBLE,
+    "ORDER_NOT_FOUND": Refusal.NOT_FOUND,
+    "ORDER_STATE": Refusal.WRONG_STATE,
+    "AMOUNT_INCONSISTENT": Refusal.AMOUNT_INCONSISTENT,
+}
+
+
+class InsuranceRefusal(PlatformRefusal):
+    """The insurance platform said no (code not insured, order state, amounts inconsistent…)."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code, self.message = code, message
+        super().__init__(REFUSALS.get(code, Refusal.DECLINED), code, message)
 
 
 @dataclass(frozen=True)

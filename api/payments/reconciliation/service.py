@@ -23,9 +23,9 @@ from tortoise.transactions import in_transaction
 from api.channels.models import ChannelApp
 from api.context import AppContext
 from api.errors import DomainError, not_found
-from api.payments.bills import BillLine
+from api.payments.gateways.registry import gateway_for, merchant_wide_bill
 from api.payments.models import Discrepancy, Payment, Reconciliation, Refund
-from api.payments.service import gateway_for
+from api.payments.reconciliation.bills import BillLine
 from api.timefmt import day_span, now, today
 
 Progress = Callable[[str], None]
@@ -56,10 +56,10 @@ class Comparison:
 
 
 async def _bill(ctx: AppContext, day: date, method: str, progress: Progress) -> list[BillLine]:
-    """Every line of the platform's bill of ``day``: WeChat Pay has one merchant bill, Alipay
-    one bill per app."""
+    """Every line of the platform's bill of ``day``: one bill per app, or one for the whole
+    merchant (WeChat Pay's), asked of its first app."""
     apps = await ChannelApp.filter(kind=method).order_by("app_id").values_list("app_id", flat=True)
-    if method == "wechat":
+    if merchant_wide_bill(method):
         apps = apps[:1]
     lines: list[BillLine] = []
     for number, app_id in enumerate(apps, 1):

@@ -17,9 +17,9 @@ from api.audit import service as audit
 from api.context import AppContext
 from api.errors import DomainError
 from api.outbox.service import enqueue
-from api.payments.gateways import refund_number
-from api.payments.insurance import InsurancePlatform, InsuranceRefusal, Split
+from api.payments.gateways.insurance import InsurancePlatform, InsuranceRefusal, Split
 from api.payments.models import InsuranceSettlement, Payment
+from api.payments.numbers import refund_number
 from api.principals import Origin
 from api.timefmt import now
 

@@ -6,7 +6,7 @@ as fee details (6201) and pre-settled (6202). The platform's split (fund, person
 self-pay) is stored beside the payment, whose amount is the self-pay part only: that is all
 WeChat Pay or Alipay ever see. A split with nothing left to pay is settled at once and its
 payment (method ``insu``, amount 0, never at WeChat Pay or Alipay) is paid. What happens to the
-settlement afterwards is in ``insurance_settlements``.
+settlement afterwards is in ``settlements``.
 """
 
 from __future__ import annotations
@@ -21,8 +21,15 @@ from api.cards.identity import id_index
 from api.cards.service import card_by_id
 from api.context import AppContext
 from api.errors import DomainError
-from api.payments.insurance import FeeItem, InsurancePlatform, InsuranceRefusal, Insured, Split
-from api.payments.insurance_settlements import move, platform_of, refund, release, stored_split
+from api.payments.gateways.base import Refusal
+from api.payments.gateways.insurance import (
+    FeeItem,
+    InsurancePlatform,
+    InsuranceRefusal,
+    Insured,
+    Split,
+)
+from api.payments.insurance.settlements import move, platform_of, refund, release, stored_split
 from api.payments.models import InsuranceSettlement, Payment
 from api.timefmt import now
 
@@ -31,18 +38,17 @@ INSURANCE_ONLY = "insu"  # a payment's method when the insurance paid it all (na
 # The national medical-service item code (医疗服务项目编码) registration fees are billed under.
 REGISTRATION_ITEM = ("001102000010000", "普通门诊诊查费")
 REFUSALS = {  # the platform's refusal → our code and what the resident is told
-    "AUTH_CODE_INVALID": ("INSURANCE_AUTH_INVALID", "the insurance authorisation is invalid, "
-                          "used or expired: authorise again in the insurance app"),
-    "PAY_AUTH_INVALID": ("INSURANCE_AUTH_INVALID", "the insurance authorisation has expired: "
-                         "authorise again in the insurance app"),
-    "PSN_NOT_INSURED": ("INSURANCE_NOT_ELIGIBLE", "this person has no active medical insurance"),
+    Refusal.AUTH_INVALID: ("INSURANCE_AUTH_INVALID", "the insurance authorisation is invalid, "
+                           "used or expired: authorise again in the insurance app"),
+    Refusal.NOT_ELIGIBLE: ("INSURANCE_NOT_ELIGIBLE", "this person has no active medical "
+                           "insurance"),
 }  # fmt: skip
 
 
 def refused(exc: InsuranceRefusal) -> DomainError:
     """A platform refusal as the resident's error (unlisted ones are a declined payment)."""
     code, message = REFUSALS.get(
-        exc.code, ("INSURANCE_DECLINED", f"the medical insurance declined ({exc.code})")
+        exc.refusal, ("INSURANCE_DECLINED", f"the medical insurance declined ({exc.code})")
     )
     return DomainError(code, message, details={"platform_code": exc.code})
 
