@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 import httpx
+from redis.exceptions import RedisError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
@@ -65,6 +66,8 @@ def create_app(settings: Settings, *, extra_routes: Sequence[BaseRoute] = ()) ->
         keys = load_or_create(settings.resolved_keys_file)
         await lifecycle.open_orm(settings.resolved_database_url, settings.db_pool_size)
         kv = KV.connect(settings.redis_url)
+        with contextlib.suppress(RedisError):  # else the first claim starts it
+            await kv.epoch()  # a fresh store's epoch begins before any code is issued
         http = httpx.AsyncClient(timeout=settings.upstream_timeout)
         ctx = AppContext(settings=settings, kv=kv, keys=keys, http=http)
         build_adapters(ctx)
@@ -83,6 +86,7 @@ def create_app(settings: Settings, *, extra_routes: Sequence[BaseRoute] = ()) ->
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeping
             await ctx.writer.close()
+            ctx.cpu.close()
             await http.aclose()
             await kv.close()
             await lifecycle.close_orm()

@@ -10,6 +10,7 @@ import httpx
 from starlette.requests import Request
 
 from api.batch_writer import BatchWriter
+from api.cpu_pool import CpuPool
 from api.keys import Keys
 from api.kv import KV
 from api.lru import LRU
@@ -29,6 +30,8 @@ class AppContext:
     writer: BatchWriter = field(default_factory=BatchWriter)
     # In-process cache of rows that never change once written: terminals, patient ids.
     cache: LRU = field(default_factory=LRU)
+    # Threads for password hashing and SM2 checks, off the event loop.
+    cpu: CpuPool = field(default_factory=CpuPool)
 
 
 def ctx_of(request: Request) -> AppContext:
