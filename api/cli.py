@@ -15,6 +15,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.db import lifecycle
+    from api.web.http_protocol import server_options
 
     settings = Settings.from_env()
     if args.workers > 1 and settings.uses_embedded_store:
@@ -33,9 +34,9 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         loop="uvloop",
-        http="httptools",
         log_config=None,
         access_log=False,
+        **server_options(),  # httptools with head and body limits, no server banner
     )
     return 0
 
@@ -117,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
 
     demo = sub.add_parser("demo", help="the API, the mock platforms and seeded demo data")
-    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--host", default="127.0.0.1", help="bind address (default loopback only)")
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--credentials", default="demo-credentials.json")
     demo.set_defaults(func=_demo)

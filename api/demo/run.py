@@ -16,6 +16,7 @@ from api.db import lifecycle
 from api.demo.miniapp import miniapp_routes
 from api.demo.seed import seed_demo
 from api.settings import Settings
+from api.web.http_protocol import server_config
 from api.web.middleware import configure_logging
 
 DEMO_MCH_ID = "1900000109"  # the demo merchant number registered with the stand-in
@@ -94,9 +95,7 @@ async def run_demo(settings: Settings, host: str, port: int, credentials: str) -
     configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
     await lifecycle.upgrade(settings.resolved_database_url)
     app = create_app(settings, extra_routes=[Mount("/mock", create_mock_app()), *miniapp_routes()])
-    config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, http="httptools"
-    )
+    config = server_config(app, host=host, port=port, log_config=None, access_log=False)
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
     while not server.started:
