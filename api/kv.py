@@ -47,9 +47,9 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import WatchError
 
 MAX_CONNECTIONS = 128  # per worker process
-POOL_WAIT = 1.0  # seconds a request waits for a free connection
-SOCKET_TIMEOUT = 0.75  # seconds for any one reply: our commands are all O(1) or small
-CONNECT_TIMEOUT = 0.5
+POOL_WAIT = 0.5  # seconds a request waits for a free connection
+SOCKET_TIMEOUT = 1.5  # seconds for a reply (our commands are small; a busy loop adds latency)
+CONNECT_TIMEOUT = 1.0
 EPOCH_KEY = "ehc:epoch"
 
 # Take KEYS[1] (SET NX, ARGV[1] seconds, value ARGV[2]) only while KEYS[2] exists, and answer
