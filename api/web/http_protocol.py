@@ -30,12 +30,15 @@ BODY_SECONDS = 30.0
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
     """HttpToolsProtocol with a head ceiling and read deadlines (module docstring)."""
 
+    head_seconds = HEAD_SECONDS
+    body_seconds = BODY_SECONDS
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._head_bytes = 0
         self._in_head = True
         self._deadline: asyncio.TimerHandle | None = None
-        self._arm(HEAD_SECONDS, 408)
+        self._arm(self.head_seconds, 408)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
@@ -53,11 +56,11 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         if not self._in_head:  # the next request on a kept-alive connection
             self._in_head, self._head_bytes = True, 0
-            self._arm(HEAD_SECONDS, 408)
+            self._arm(self.head_seconds, 408)
 
     def on_headers_complete(self) -> None:
         self._in_head = False
-        self._arm(BODY_SECONDS, None)
+        self._arm(self.body_seconds, None)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
@@ -91,11 +94,23 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self.transport.close()
 
 
-def server_options() -> dict[str, Any]:
-    """The uvicorn options every way of serving the API shares."""
-    return {"http": LimitedHttpToolsProtocol, "server_header": False}
+def server_options(
+    head_seconds: float = HEAD_SECONDS, body_seconds: float = BODY_SECONDS
+) -> dict[str, Any]:
+    """The uvicorn options every way of serving the API shares (other deadlines: tests)."""
+    protocol = LimitedHttpToolsProtocol
+    if (head_seconds, body_seconds) != (HEAD_SECONDS, BODY_SECONDS):
+        limits = {"head_seconds": head_seconds, "body_seconds": body_seconds}
+        protocol = type("TunedHttpToolsProtocol", (LimitedHttpToolsProtocol,), limits)
+    return {"http": protocol, "server_header": False}
 
 
-def server_config(app: Any, **options: Any) -> uvicorn.Config:
+def server_config(
+    app: Any,
+    *,
+    head_seconds: float = HEAD_SECONDS,
+    body_seconds: float = BODY_SECONDS,
+    **options: Any,
+) -> uvicorn.Config:
     """A uvicorn config for ``app`` with :func:`server_options`."""
-    return uvicorn.Config(app, **{**server_options(), **options})
+    return uvicorn.Config(app, **{**server_options(head_seconds, body_seconds), **options})
