@@ -10,6 +10,7 @@ thread; past that the caller is told to come back (429), so a flood queues no un
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -23,9 +24,10 @@ T = TypeVar("T")
 class CpuPool:
     """``await pool.run(fn, *args)`` runs ``fn`` on one of a few threads."""
 
-    def __init__(self, workers: int = 2, waiting: int = 64) -> None:
-        self._workers = workers
-        self._limit = workers + waiting
+    def __init__(self, workers: int | None = None, waiting: int = 64) -> None:
+        # Half the cores at most: the event loop keeps a core of its own under a flood.
+        self._workers = workers or max(1, (os.cpu_count() or 2) // 2)
+        self._limit = self._workers + waiting
         self._busy = 0
         self._executor: ThreadPoolExecutor | None = None
 
