@@ -1,12 +1,14 @@
-"""Redis faults, against a redis-server this module starts and controls: a second API server
-on the run's PostgreSQL and that Redis. Stopped, frozen or restarted empty, the store never
-makes a request hang or answer 500, and what was spent before a restart stays spent."""
+"""Store faults, against a redis-server this module starts and controls (a second API server
+on the run's PostgreSQL and that Redis) and a database reached through a proxy it can cut.
+Stopped, frozen or restarted empty, the store never makes a request hang or answer 500, and
+what was spent before a restart stays spent; an unreachable database is a quick 503."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -16,6 +18,7 @@ from tests.support.partner import bearer, token_request
 from tests.support.processes import ehc_process, free_port
 from tests.support.redis_server import RedisServer, redis_server
 from tests.support.resident import new_holder
+from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 
 TOKEN = "/api/v1/auth/token"
 VERIFY = "/api/v1/pos/verify"
@@ -137,3 +140,42 @@ async def test_a_500_carries_the_request_id_it_asks_to_quote(fapi) -> None:
     assert resp.json()["error"]["code"] == "INTERNAL_ERROR"
     assert resp.headers["x-request-id"] == "trace-500"
     assert resp.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.fixture(scope="module")
+def db_link(live) -> Iterator[TcpProxy]:
+    url = urlparse(live.settings.resolved_database_url)
+    with tcp_proxy(url.hostname or "127.0.0.1", url.port or 5432) as proxy:
+        yield proxy
+
+
+@pytest.fixture(scope="module")
+def db_faulty(live, db_link: TcpProxy) -> Iterator[str]:
+    """The API (its own process) reaching the run's database through a proxy the test cuts."""
+    url = urlparse(live.settings.resolved_database_url)
+    through = url._replace(netloc=f"{url.username or 'postgres'}@127.0.0.1:{db_link.port}")
+    env = {**live.env, "EHC_DATABASE_URL": through.geturl(), "EHC_RUN_WORKER": "false"}
+    with ehc_process(["--port", str(free_port())], env, module="tests.support.fault_server") as u:
+        yield u
+
+
+async def test_database_unreachable_answers_503_db_unavailable(db_faulty, db_link) -> None:
+    async with httpx.AsyncClient(base_url=db_faulty, timeout=30) as client:
+        sign_in = {"username": "someone", "password": "pw", "totp": "123456"}
+        assert (await client.post("/api/v1/admin/sessions", json=sign_in)).status_code == 401
+        db_link.cut()
+        try:
+            started = time.monotonic()
+            answers = [
+                await client.post("/api/v1/admin/sessions", json={**sign_in, "username": f"u{n}"})
+                for n in range(3)
+            ]
+            assert [r.status_code for r in answers] == [503] * 3, [r.text for r in answers]
+            assert {r.json()["error"]["code"] for r in answers} == {"DB_UNAVAILABLE"}
+            assert time.monotonic() - started < 15  # seconds, not asyncpg's minute each
+            health = await client.get("/healthz")
+            assert health.status_code == 503 and health.json()["db"] == "error"
+        finally:
+            db_link.restore()
+        again = await client.post("/api/v1/admin/sessions", json={**sign_in, "username": "v"})
+        assert again.status_code == 401
