@@ -16,6 +16,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.db import lifecycle
+    from api.web.http_protocol import server_options
 
     settings = Settings.from_env()
     if args.workers > 1 and settings.uses_embedded_store:
@@ -34,9 +35,9 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         loop="uvloop",
-        http="httptools",
         log_config=None,
         access_log=False,
+        **server_options(),  # httptools with head and body limits, no server banner
     )
     return 0
 

@@ -4,11 +4,13 @@ lifespan, the message worker and the command line."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+from redis.exceptions import RedisError
 
 from api.adapters import build_adapters
 from api.context import AppContext
@@ -41,6 +43,8 @@ async def _opened(
     settings: Settings, keys: Keys, overrides: dict[str, Any]
 ) -> AsyncIterator[AppContext]:
     kv = KV.connect(settings.redis_url)
+    with contextlib.suppress(RedisError):  # else the first claim starts it
+        await kv.epoch()  # a fresh store's epoch begins before any code is issued
     http = httpx.AsyncClient(timeout=settings.upstream_timeout)
     ctx = AppContext(
         settings=settings, kv=kv, keys=keys, http=http,
@@ -52,5 +56,6 @@ async def _opened(
         yield ctx
     finally:
         await ctx.writer.close()
+        ctx.cpu.close()
         await http.aclose()
         await kv.close()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from api.batch_writer import BatchWriter
+from api.cpu_pool import CpuPool
 from api.keys import Keys
 from api.kv import KV
 from api.lru import LRU
@@ -42,3 +43,5 @@ class AppContext:
     writer: BatchWriter = field(default_factory=BatchWriter)
     # In-process cache of rows that never change once written: terminals, patient ids.
     cache: LRU = field(default_factory=LRU)
+    # Threads for password hashing and SM2 checks, off the event loop.
+    cpu: CpuPool = field(default_factory=CpuPool)

@@ -23,6 +23,8 @@ HTTP_STATUS: dict[str, int] = {
     "SERVICE_UNAVAILABLE": 503,
     "UPSTREAM_UNAVAILABLE": 503,
     "UPSTREAM_ERROR": 502,
+    "STORE_UNAVAILABLE": 503,  # Redis unreachable, frozen or too slow
+    "DB_UNAVAILABLE": 503,
     # authentication and authorisation
     "UNAUTHENTICATED": 401,
     "TOKEN_EXPIRED": 401,

@@ -3,23 +3,54 @@ short locks and small values.
 
 Keys are built with :func:`key`, which wraps the part that groups related keys in a hash tag
 (``ehc:nonce:{client:abc}:…``) so multi-key work stays on one slot of a Redis Cluster.
+
+Faults. Every command has a short socket and connect timeout (``SOCKET_TIMEOUT``,
+``CONNECT_TIMEOUT``) and a request waits at most ``POOL_WAIT`` for a pooled connection, so a
+store that is down or frozen fails a request within about two seconds, never hangs it; the web
+layer answers those failures 503 ``STORE_UNAVAILABLE``. A pooled connection found dead (Redis
+restarted since its last use) is replaced and the command sent once more; a timeout is not
+retried (the store is slow or frozen: another wait would only double the delay).
+
+The store epoch: single-use that survives Redis losing its data. ``ehc:epoch`` holds the Unix
+second at which the store's current contents began. It is set when missing (at start-up, and by
+any :meth:`Trip.epoch` that finds it gone), never expires and is never overwritten. A missing
+epoch means the store lost its data (a restart without persistence, a failover to an empty
+replica, an eviction): the records of what was spent are gone with it. So the rule is:
+
+    a dynamic QR code is accepted only when it was issued after the epoch began; an older one
+    is refused (``QR_EXPIRED``: refresh it), spent or not.
+
+The epoch is read with :meth:`Trip.epoch` in the same round trip as the claim it guards, on
+the same connection: a restart between the two breaks that connection, and the resent trip
+reads the new epoch. A code's issue time is its expiry less the lifetime in force
+(``verification._spend``); a lifetime the card centre shortened within the two minutes before a
+loss makes that estimate late for codes issued under the longer one. After a loss, codes on
+phones must be refreshed (they refresh themselves within a lifetime). The epoch key has no hash
+tag: on a Redis Cluster it detects the loss of the shard that holds it (a per-slot epoch would
+be needed to detect every shard's). Signed token requests, whose time is the client's, are
+kept single-use in the database instead (``auth.service``).
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import WatchError
 
 MAX_CONNECTIONS = 128  # per worker process
-POOL_WAIT = 10  # seconds a request waits for a free connection
+POOL_WAIT = 0.5  # seconds a request waits for a free connection
+SOCKET_TIMEOUT = 1.5  # seconds for a reply (our commands are small; a busy loop adds latency)
+CONNECT_TIMEOUT = 1.0
+EPOCH_KEY = "ehc:epoch"
 
 # Take KEYS[1] (SET NX, ARGV[1] seconds, value ARGV[2]) only while KEYS[2] exists, and answer
 # KEYS[2]'s value in the same atomic step: "1<value>" taken, "0<value>" already taken, nil when
@@ -76,6 +107,12 @@ class Trip:
         self._ops.append(("get", (name,)))
         return len(self._ops) - 1
 
+    def epoch(self, now: int) -> int:
+        """Queue a read of the store epoch (module docstring), starting a new one at ``now``
+        when it is missing; its answer is the epoch's first second."""
+        self._ops.append(("epoch", (EPOCH_KEY, str(now))))
+        return len(self._ops) - 1
+
     def claim_beside(self, name: str, ttl: int, value: str, beside: str) -> int:
         """Queue one atomic step: read ``beside`` and, only when it exists, take ``name`` once
         (as :meth:`KV.claim`). Its answer is a :class:`Claim`, or None when ``beside`` is
@@ -89,8 +126,7 @@ class Trip:
             return [self._run_embedded(op, args) for op, args in self._ops]
         commands = [_wire(op, args) for op, args in self._ops]
         raw = await self._exchange(commands)
-        kinds = [op for op, _ in self._ops]
-        return [_claim_of(r) if k == "claim_beside" else r for k, r in zip(kinds, raw, strict=True)]
+        return [_answer(op, args, r) for (op, args), r in zip(self._ops, raw, strict=True)]
 
     async def _exchange(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         # Straight onto a pooled connection: one write, then the replies in order. This is what
@@ -101,9 +137,10 @@ class Trip:
         try:
             try:
                 return await self._on(conn, commands)
-            except (RedisConnectionError, RedisTimeoutError):
+            except RedisConnectionError:
                 # A pooled connection that died since its last use: every command here may be
-                # sent again (reads, and a claim that recognises its own value).
+                # sent again (reads, the epoch, and a claim that recognises its own value). A
+                # timeout is not retried: the store is slow or frozen.
                 await conn.disconnect()
                 return await self._on(conn, commands)
         except BaseException:
@@ -124,6 +161,9 @@ class Trip:
         assert twin is not None
         if op == "get":
             return twin.get(*args)
+        if op == "epoch":
+            name, now = args
+            return int(twin.set(name, now, nx=True, get=True) or now)
         name, ttl, value, beside = args
         found = twin.get(beside)
         if found is None:
@@ -135,8 +175,18 @@ class Trip:
 def _wire(op: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
     if op == "get":
         return ("GET", *args)
+    if op == "epoch":
+        return ("SET", args[0], args[1], "NX", "GET")
     name, ttl, value, beside = args
     return ("EVAL", CLAIM_BESIDE, 2, name, beside, ttl, value)
+
+
+def _answer(op: str, args: tuple[Any, ...], raw: Any) -> Any:
+    if op == "claim_beside":
+        return _claim_of(raw)
+    if op == "epoch":
+        return int(raw or args[1])  # missing: the new epoch begins now
+    return raw
 
 
 class KV:
@@ -154,14 +204,18 @@ class KV:
     def connect(cls, url: str | None) -> KV:
         """Real Redis for a URL; the in-process store for ``None``."""
         if url:
-            # A burst of requests waits for a free connection instead of failing with
-            # "Too many connections".
+            # A burst of requests waits (briefly) for a free connection instead of failing
+            # with "Too many connections". One retry, on a dead connection only (module
+            # docstring); redis-py's default retries timeouts three times with backoff.
             pool = BlockingConnectionPool.from_url(
                 url,
                 max_connections=MAX_CONNECTIONS,
                 timeout=POOL_WAIT,
                 decode_responses=True,
                 health_check_interval=30,
+                socket_timeout=SOCKET_TIMEOUT,
+                socket_connect_timeout=CONNECT_TIMEOUT,
+                retry=Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,)),
             )
             return cls(Redis(connection_pool=pool))
         from fakeredis import FakeAsyncRedis, FakeRedis, FakeServer  # embedded default only
@@ -179,6 +233,12 @@ class KV:
     async def ping(self) -> bool:
         """True when the store answers."""
         return bool(await self.redis.ping())
+
+    async def epoch(self) -> int:
+        """The store epoch's first second, starting one now when it is missing."""
+        trip = self.trip()
+        at = trip.epoch(int(time.time()))
+        return int((await trip.send())[at])
 
     async def claim(self, name: str, ttl: int, value: str = "1") -> bool:
         """Take ``name`` once: True the first time within ``ttl`` seconds, False after."""
@@ -249,6 +309,10 @@ class KV:
             pipe.expire(name, window, nx=True)
             count, _ = await pipe.execute()
         return int(count)
+
+    async def unhit(self, name: str) -> None:
+        """Take back one event counted by :meth:`hit`."""
+        await self.redis.decr(name)
 
     async def add_to_set(self, name: str, member: str, ttl: int) -> None:
         """Add a member to a set that expires with its newest member."""

@@ -1,14 +1,13 @@
-"""Admin accounts: creation, sign-in with password + TOTP, lock-out, sign-out."""
+"""Admin accounts: creation, sign-in with password + TOTP (lock-out in ``lockout.py``),
+sign-out."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tortoise.expressions import F
-
 from api import tokens
-from api.admin import totp
+from api.admin import lockout, totp
 from api.admin.models import AdminUser
 from api.admin.passwords import dummy_hash, generate_password, hash_password, verify_password
 from api.audit import service as audit
@@ -38,7 +37,7 @@ async def create_admin(ctx: AppContext, username: str, *, reset: bool = False) -
     password = generate_password()
     secret = totp.new_secret()
     values = {
-        "password_hash": hash_password(password),
+        "password_hash": await ctx.cpu.run(hash_password, password),
         "totp_secret_sealed": ctx.keys.ring.seal(secret, context=TOTP_CONTEXT),
         "last_totp_step": 0,
         "failed_attempts": 0,
@@ -49,6 +48,7 @@ async def create_admin(ctx: AppContext, username: str, *, reset: bool = False) -
         raise DomainError("CONFLICT", f"admin {username!r} already exists")
     if existing:
         await AdminUser.filter(id=existing.id).update(**values)
+        await lockout.clear(ctx.kv, username)
     else:
         await AdminUser.create(username=username, **values)
     return NewAdmin(username, password, secret, totp.provisioning_uri(secret, username))
@@ -60,12 +60,9 @@ def _locked_for(user: AdminUser, now: datetime) -> int:
     return 0
 
 
-async def _count_failure(ctx: AppContext, user: AdminUser, now: datetime) -> None:
-    await AdminUser.filter(id=user.id).update(failed_attempts=F("failed_attempts") + 1)
-    await user.refresh_from_db(fields=["failed_attempts"])
-    if user.failed_attempts >= ctx.settings.admin_max_failures:
-        until = now + timedelta(seconds=ctx.settings.admin_lock_seconds)
-        await AdminUser.filter(id=user.id).update(locked_until=until, failed_attempts=0)
+def _password_matches(password: str, stored: str | None) -> bool:
+    # An unknown username costs the same hashing as a known one.
+    return verify_password(password, stored or dummy_hash()) and stored is not None
 
 
 def _refuse() -> DomainError:
@@ -77,34 +74,39 @@ async def sign_in(
 ) -> tuple[str, int]:
     """Check password and TOTP; returns a session token and its lifetime.
 
-    Five failures in a row lock the account for 15 minutes (both configurable). A TOTP code
-    that signed in once is never accepted again: the step is advanced by a conditional update,
-    so two simultaneous sign-ins with the same code cannot both pass.
+    At most five failures per username within 15 minutes are evaluated, however concurrent,
+    for unknown usernames too (api/admin/lockout.py); then 423 ``ACCOUNT_LOCKED``. Wrong
+    password, unknown username and wrong code all answer ``BAD_CREDENTIALS``. The password is
+    hashed on the CPU pool, never on the event loop. A TOTP code that signed in once is never
+    accepted again: the step is advanced by a conditional update, so two simultaneous sign-ins
+    with the same code cannot both pass.
     """
+    settings = ctx.settings
     now = datetime.now(UTC)
+    reservation = await lockout.reserve(
+        ctx.kv, username, settings.admin_max_failures, settings.admin_lock_seconds
+    )
     user = await AdminUser.get_or_none(username=username, is_active=True)
-    if user is None:
-        verify_password(password, dummy_hash())
+    if user is not None and (wait := _locked_for(user, now)):
+        raise lockout.locked(wait)
+    matches = await ctx.cpu.run(_password_matches, password, user.password_hash if user else None)
+    step = None
+    if user is not None and matches:
+        secret = ctx.keys.ring.open(user.totp_secret_sealed, context=TOTP_CONTEXT)
+        step = totp.matching_step(secret, code)
+    fresh = (
+        user is not None
+        and step is not None
+        and await AdminUser.filter(id=user.id, last_totp_step__lt=step).update(last_totp_step=step)
+    )
+    if not fresh or user is None:
+        if user is not None and reservation.last:
+            until = now + timedelta(seconds=settings.admin_lock_seconds)
+            await AdminUser.filter(id=user.id).update(locked_until=until)
         await audit.record(origin, "admin.sign_in_failed", actor_type="admin", actor_id=username)
         raise _refuse()
-    if wait := _locked_for(user, now):
-        raise DomainError(
-            "ACCOUNT_LOCKED",
-            "too many failed sign-ins; try later",
-            headers={"Retry-After": str(wait)},
-        )
-    secret = ctx.keys.ring.open(user.totp_secret_sealed, context=TOTP_CONTEXT)
-    step = (
-        totp.matching_step(secret, code) if verify_password(password, user.password_hash) else None
-    )
-    fresh = step is not None and await AdminUser.filter(id=user.id, last_totp_step__lt=step).update(
-        last_totp_step=step, failed_attempts=0
-    )
-    if not fresh:
-        await _count_failure(ctx, user, now)
-        await audit.record(origin, "admin.sign_in_failed", actor_type="admin", actor_id=username)
-        raise _refuse()
-    ttl = ctx.settings.admin_session_ttl
+    await lockout.give_back(ctx.kv, reservation)
+    ttl = settings.admin_session_ttl
     claims = {
         "kind": "admin",
         "sub": str(user.id),

@@ -1,4 +1,4 @@
-"""What a resident is told about their booking, written to the messages outbox in the same
+"""What a resident is told about their booking, written to the outbox in the same
 transaction as the change (the messages worker delivers it)."""
 
 from __future__ import annotations

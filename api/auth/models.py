@@ -26,3 +26,18 @@ class Client(Model):
 
     class Meta:
         table = "api_client"
+
+
+class SpentNonce(Model):
+    """A signed token request's nonce, kept until it expires: the durable record of single use
+    that a Redis losing its data cannot make new again (the Redis claim refuses most replays
+    first, without a write here)."""
+
+    id = fields.BigIntField(primary_key=True)
+    client_id = fields.CharField(max_length=64)
+    nonce = fields.CharField(max_length=64)
+    expires_at = fields.DatetimeField(db_index=True)
+
+    class Meta:
+        table = "spent_nonce"
+        unique_together = (("client_id", "nonce"),)

@@ -22,6 +22,7 @@ MODEL_MODULES: list[str] = [
 ]
 
 APP_LABEL = "ehc"
+CONNECT_TIMEOUT = 2.0  # seconds
 MIGRATIONS_MODULE = "api.db.migrations"
 
 
@@ -35,7 +36,11 @@ def _connection(db_url: str, pool_size: int) -> str | dict[str, Any]:
     if not db_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
         return db_url
     config = expand_db_url(db_url)
-    config["credentials"].update({"minsize": 1, "maxsize": pool_size, "reset": _keep_session})
+    # A database that cannot be reached fails a request in seconds (503 DB_UNAVAILABLE), not
+    # after asyncpg's default minute.
+    config["credentials"].update(
+        {"minsize": 1, "maxsize": pool_size, "reset": _keep_session, "timeout": CONNECT_TIMEOUT}
+    )
     return config
 
 

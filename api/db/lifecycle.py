@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,8 +17,14 @@ from api.db.config import tortoise_config
 
 
 def _ensure_sqlite_dir(db_url: str) -> None:
+    """Create the SQLite file's folder and the file itself readable by its owner only (mode
+    600; SQLite gives its journal files the same mode): it holds sealed personal data."""
     if db_url.startswith("sqlite://") and ":memory:" not in db_url:
-        Path(db_url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+        path = Path(db_url.removeprefix("sqlite://"))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        with contextlib.suppress(PermissionError):  # someone else's file: leave it be
+            path.chmod(0o600)
 
 
 async def upgrade(db_url: str) -> list[str]:

@@ -14,6 +14,7 @@ from api.db import lifecycle
 from api.demo.seed import seed_demo
 from api.settings import Settings
 from api.web.app import create_demo_app
+from api.web.http_protocol import server_config
 from api.web.middleware import configure_logging
 
 DEMO_MCH_ID = "1900000109"  # the demo merchant number registered with the stand-in
@@ -90,9 +91,7 @@ async def run_demo(settings: Settings, host: str, port: int, credentials: str) -
     configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
     await lifecycle.upgrade(settings.resolved_database_url)
     app = create_demo_app(settings)
-    config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, http="httptools"
-    )
+    config = server_config(app, host=host, port=port, log_config=None, access_log=False)
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
     while not server.started:

@@ -122,7 +122,7 @@ async def verify_local(
     if isinstance(payload, qr.DynamicCode):
         lifetime = await qr_lifetime(ctx)
         qr.check_dynamic(payload, found.totp_key, now, likely_lifetime=lifetime)
-        state, taken = await _spend(ctx, found.card_id, payload, now, gate)
+        state, taken = await _spend(ctx, found.card_id, payload, now, gate, lifetime)
     else:
         qr.check_static(payload, ctx.keys.issuer_key)
         state, taken = await _read_state(ctx, found.card_id, gate), True
@@ -144,14 +144,21 @@ async def verify_local(
 
 
 async def _spend(
-    ctx: AppContext, card_id: str, payload: qr.DynamicCode, now: int, gate: Gate | None
+    ctx: AppContext,
+    card_id: str,
+    payload: qr.DynamicCode,
+    now: int,
+    gate: Gate | None,
+    lifetime: int,
 ) -> tuple[CardState | None, bool]:
-    """Take the code once and read the card's state, with the gate, in one round trip."""
+    """Take the code once and read the card's state and the store epoch, with the gate, in
+    one round trip. A code issued before the epoch is refused (api/kv.py: the store epoch)."""
     used = _used_key(card_id, payload.nonce)
     ttl = max(1, payload.expires_at - now) + qr.CLOCK_SKEW
     mine = f"{_WORKER}:{os.getpid()}:{next(_CLAIMS)}"  # the pid tells forked workers apart
     trip = ctx.kv.trip()
     places = gate.ride(trip) if gate else None
+    epoch = trip.epoch(now)
     at = trip.claim_beside(used, ttl, mine, card_state.state_key(card_id))
     answers = await trip.send()
     claim = answers[at]
@@ -162,6 +169,8 @@ async def _spend(
             if claim and claim.taken:
                 await ctx.kv.unclaim(used, mine)
             raise
+    if payload.expires_at - lifetime <= answers[epoch]:
+        raise DomainError("QR_EXPIRED", "this code predates a restart of the store; refresh it")
     if claim is not None:
         return CardState.decode(claim.beside), claim.taken
     # No copy of the state yet: fill it from the database, then take the code on its own.

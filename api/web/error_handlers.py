@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import logging
 
+import asyncpg
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
-from tortoise.exceptions import IntegrityError
+from tortoise.exceptions import DBConnectionError, IntegrityError
 
 from api.errors import DomainError
+from api.web.middleware import answer_headers
 
 log = logging.getLogger("ehc.errors")
 
@@ -55,14 +59,40 @@ async def client_gone(request: Request, exc: Exception) -> Response:
     return Response(status_code=499)
 
 
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    """Redis refused, timed out or had no free connection (api/kv.py bounds each wait)."""
+    log.warning("store unavailable", extra={"fields": {"error": repr(exc)}})
+    return _json(503, "STORE_UNAVAILABLE", "the cache is unavailable; retry shortly", _retry())
+
+
+async def db_unavailable(request: Request, exc: Exception) -> Response:
+    """The database could not be reached or dropped the connection."""
+    log.warning("database unavailable", extra={"fields": {"error": repr(exc)}})
+    return _json(503, "DB_UNAVAILABLE", "the database is unavailable; retry shortly", _retry())
+
+
+def _retry() -> dict[str, str]:
+    return {"Retry-After": "1"}
+
+
 async def unexpected_error(request: Request, exc: Exception) -> Response:
-    """Anything else: logged with the request id, answered without internals."""
+    """Anything else: logged with the request id, answered without internals.
+
+    Starlette answers this one outside every middleware, so the request id and the security
+    headers are added here."""
     log.error(
         "unhandled error",
         exc_info=exc,
         extra={"fields": {"request_id": request.scope.get("ehc.request_id")}},
     )
-    return _json(500, "INTERNAL_ERROR", "internal error; quote the X-Request-ID when reporting")
+    body = {"error": {"code": "INTERNAL_ERROR", "message": _QUOTE_ID}}
+    response = JSONResponse(body, status_code=500)
+    for name, value in answer_headers(request.scope):
+        response.headers[name.decode()] = value.decode()
+    return response
+
+
+_QUOTE_ID = "internal error; quote the X-Request-ID when reporting"
 
 
 EXCEPTION_HANDLERS = {
@@ -70,5 +100,15 @@ EXCEPTION_HANDLERS = {
     HTTPException: http_error,
     IntegrityError: integrity_error,
     ClientDisconnect: client_gone,
+    RedisConnectionError: store_unavailable,  # also "No connection available." from the pool
+    RedisTimeoutError: store_unavailable,
+    DBConnectionError: db_unavailable,
+    asyncpg.PostgresConnectionError: db_unavailable,
+    asyncpg.exceptions.OperatorInterventionError: db_unavailable,  # shutting down, starting up
+    asyncpg.InterfaceError: db_unavailable,  # e.g. "connection is closed"
+    # The socket itself (refused, reset) and asyncpg's connect timeout: only the database
+    # raises these bare (Redis and httpx wrap theirs).
+    ConnectionError: db_unavailable,
+    TimeoutError: db_unavailable,
     Exception: unexpected_error,
 }

@@ -1,4 +1,5 @@
-"""Pure-ASGI middleware: request ids, JSON access logs and the body-size ceiling.
+"""Pure-ASGI middleware: request ids, security headers, JSON access logs and the body-size
+ceiling.
 
 Pure ASGI (not BaseHTTPMiddleware) because it sits on every request's hot path.
 """
@@ -18,6 +19,37 @@ log = logging.getLogger("ehc.request")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+# Every answer: no MIME sniffing, no framing, no referrer leaking a path, and a policy that lets
+# pages load only their own scripts and styles (the /docs page sends its own, with the hashes of
+# its inline script and style). Inline SVG (the card's QR code) is markup, not a style.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", CSP.encode()),
+    # Tokens, sessions, codes and personal data must not linger in a cache; a response that
+    # may be cached says so itself.
+    (b"cache-control", b"no-store"),
+)
+
+
+def answer_headers(
+    scope: Scope, present: frozenset[bytes] = frozenset()
+) -> list[tuple[bytes, bytes]]:
+    """The headers added to every answer: the request id and those of ``SECURITY_HEADERS`` the
+    response did not set itself (``present``: its header names, lower case)."""
+    added = [(name, value) for name, value in SECURITY_HEADERS if name not in present]
+    request_id = scope.get("ehc.request_id")
+    if request_id:
+        added.append((b"x-request-id", request_id.encode()))
+    return added
+
+
 def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:
@@ -26,7 +58,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class RequestContextMiddleware:
-    """Gives every request an id (``X-Request-ID`` echoed or made) and logs one JSON line.
+    """Gives every request an id (``X-Request-ID`` echoed or made), adds the security headers
+    (:func:`answer_headers`) and logs one JSON line.
 
     The line holds method, path (never the query string, which may carry a phone number),
     status and duration: no personal datum.
@@ -50,7 +83,7 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode()))
+                headers += answer_headers(scope, frozenset(k.lower() for k, _ in headers))
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 from typing import Any
 
@@ -14,6 +16,7 @@ from api.bounds import path_schema
 from api.errors import HTTP_STATUS
 from api.schemas import ErrorOut
 from api.web.endpoint import EndpointSpec, path_parameters
+from api.web.middleware import CSP
 
 _REF = "#/components/schemas/{model}"
 _PARAM = re.compile(r"{(\w+)(?::\w+)?}")
@@ -147,19 +150,15 @@ async def openapi_json(request: Request) -> Response:
     return JSONResponse(request.app.state.openapi)
 
 
-_DOCS_PAGE = """<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>EHC API</title>
-<style>
+_DOCS_STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem;color:#1d2b36}
 h1{font-size:1.4rem} .op{border:1px solid #d0d7de;border-radius:6px;margin:.5rem 0}
 summary{padding:.5rem;cursor:pointer} .m{display:inline-block;width:4.5rem;font-weight:700}
 .get{color:#0969da}.post{color:#1a7f37}.put{color:#9a6700}.delete{color:#cf222e}
 pre{background:#f6f8fa;padding:.5rem;overflow:auto;margin:0 .5rem .5rem}
 .desc{margin:.25rem .5rem} code{background:#f6f8fa;padding:0 .2rem}
-</style></head><body><h1>Electronic health card API</h1>
-<p>The machine-readable contract is <a href="/openapi.json">/openapi.json</a>.</p>
-<div id="ops">Loading…</div>
-<script>
+"""
+_DOCS_SCRIPT = """
 fetch('/openapi.json').then(r => r.json()).then(doc => {
   const box = document.getElementById('ops'); box.textContent = '';
   const resolve = s => s && s.$ref ? doc.components.schemas[s.$ref.split('/').pop()] : s;
@@ -188,9 +187,31 @@ fetch('/openapi.json').then(r => r.json()).then(doc => {
     }
   }
 });
-</script></body></html>"""
+"""
+_DOCS_PAGE = (
+    """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>EHC API</title>
+<style>"""
+    + _DOCS_STYLE
+    + """</style></head><body><h1>Electronic health card API</h1>
+<p>The machine-readable contract is <a href="/openapi.json">/openapi.json</a>.</p>
+<div id="ops">Loading…</div>
+<script>"""
+    + _DOCS_SCRIPT
+    + """</script></body></html>"""
+)
+
+
+def _sha256(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+# The page's own policy: the common one (api/web/middleware.py) plus its inline script and style.
+_DOCS_CSP = CSP.replace("script-src 'self'", f"script-src 'self' {_sha256(_DOCS_SCRIPT)}").replace(
+    "style-src 'self'", f"style-src 'self' {_sha256(_DOCS_STYLE)}"
+)
 
 
 async def docs_page(request: Request) -> Response:
     """A self-contained page (no CDN) listing every endpoint from /openapi.json."""
-    return HTMLResponse(_DOCS_PAGE)
+    return HTMLResponse(_DOCS_PAGE, headers={"Content-Security-Policy": _DOCS_CSP})

@@ -275,3 +275,24 @@ def test_medical_insurance_pays_most_and_the_sheet_asks_only_the_self_pay(demo, 
     account = httpx.get(f"{demo}/mock/insurance/people/{person.id_number}").json()
     assert account["orders"][0]["status"] == "settled" and account["account_balance"] == 0
     context.close()
+
+
+def test_pages_work_under_their_content_security_policy(demo, browser) -> None:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    page.goto(f"{demo}/docs")
+    page.wait_for_selector("details.op")  # its inline script ran (allowed by its hash)
+    assert page.evaluate("getComputedStyle(document.body).marginTop") == "32px"  # inline style
+    phone = Phone(page, "csp")
+    log_in(phone, demo, "wechat")
+    collect_card(phone, make_person(random.Random(secrets.randbits(64))))
+    page.locator(".card-item").first.click()
+    phone.view("card")
+    page.wait_for_selector("#qr-box svg")
+    phone.shot("card-qr-under-csp")
+    assert refused == []

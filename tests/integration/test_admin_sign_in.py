@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 import time
+from collections import Counter
 
 import pytest
 
@@ -96,3 +99,74 @@ def test_admin_create_refuses_an_existing_name_without_reset(live) -> None:
     create_admin(live, "twice-admin")
     again = live.ehc("admin", "create", "twice-admin", check=False)
     assert again.returncode == 1 and "already exists" in again.stdout
+
+
+async def failures_audited(api, admin_headers, username: str) -> int:
+    resp = await api.get(
+        "/api/v1/admin/audit",
+        params={"action": "admin.sign_in_failed", "actor_id": username},
+        headers=admin_headers,
+    )
+    return sum(e["actor_id"] == username for e in resp.json()["entries"])
+
+
+def wrong_code(account) -> str:
+    return f"{(int(account.code()) + 1) % 1_000_000:06d}"
+
+
+async def test_100_concurrent_totp_guesses_get_at_most_five_evaluated(
+    api, live, admin_headers
+) -> None:
+    account = create_admin(live)
+    guesses = [f"{n:06d}" for n in range(100) if f"{n:06d}" != account.code()]
+    answers = await asyncio.gather(*(api.post(SESSIONS, json=body(account, g)) for g in guesses))
+    statuses = Counter(r.status_code for r in answers)
+    assert set(statuses) <= {401, 423} and statuses[401] <= 5, statuses
+    assert await failures_audited(api, admin_headers, account.username) == statuses[401]
+    # The right password and code cannot get in once the guesses used the allowance.
+    after = await api.post(SESSIONS, json=body(account))
+    assert after.status_code == 423 and after.json()["error"]["code"] == "ACCOUNT_LOCKED"
+    assert 0 < int(after.headers["retry-after"]) <= 15 * 60
+
+
+async def test_30_concurrent_wrong_passwords_get_at_most_five_evaluated(
+    api, live, admin_headers
+) -> None:
+    account = create_admin(live)
+    answers = await asyncio.gather(
+        *(api.post(SESSIONS, json=body(account, password=f"guess-{n}")) for n in range(30))
+    )
+    statuses = Counter(r.status_code for r in answers)
+    assert statuses[401] <= 5 and statuses[401] + statuses[423] == 30, statuses
+    assert await failures_audited(api, admin_headers, account.username) == statuses[401]
+    assert (await api.post(SESSIONS, json=body(account))).status_code == 423
+
+
+async def test_unknown_usernames_lock_the_same_way(api) -> None:
+    name = f"nobody-{secrets.token_hex(4)}"
+    guess = {"username": name, "password": "pw", "totp": "123456"}
+    answers = await asyncio.gather(*(api.post(SESSIONS, json=guess) for _ in range(12)))
+    statuses = Counter(r.status_code for r in answers)
+    assert statuses == {401: 5, 423: 7}
+    assert {r.json()["error"]["code"] for r in answers} == {"BAD_CREDENTIALS", "ACCOUNT_LOCKED"}
+    assert all(
+        0 < int(r.headers["retry-after"]) <= 15 * 60 for r in answers if r.status_code == 423
+    )
+
+
+async def test_a_successful_sign_in_does_not_use_the_allowance(api, live) -> None:
+    account = create_admin(live)
+    for _ in range(4):
+        assert (
+            await api.post(SESSIONS, json=body(account, wrong_code(account)))
+        ).status_code == 401
+    assert (await api.post(SESSIONS, json=body(account))).status_code == 201
+    # still one failure left before the lock
+    assert (await api.post(SESSIONS, json=body(account, password="nope"))).status_code == 401
+    assert (await api.post(SESSIONS, json=body(account, password="nope"))).status_code == 423
+
+
+async def test_sign_in_answers_carry_no_store(api, live) -> None:
+    account = create_admin(live)
+    resp = await api.post(SESSIONS, json=body(account))
+    assert resp.status_code == 201 and resp.headers["cache-control"] == "no-store"

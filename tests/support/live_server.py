@@ -11,6 +11,8 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
+from api.web.http_protocol import server_config
+
 
 def reserve_socket(host: str = "127.0.0.1") -> socket.socket:
     """A bound listening socket on a free port, so the URL is known before the app is built."""
@@ -24,7 +26,15 @@ def reserve_socket(host: str = "127.0.0.1") -> socket.socket:
 @contextmanager
 def serve_on(app: ASGIApp, sock: socket.socket, *, startup_timeout: float = 30) -> Iterator[str]:
     """Serve ``app`` on ``sock`` until the block ends; yields the base URL."""
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    # Short read deadlines, so that a test of a half-sent request does not wait long.
+    config = server_config(
+        app,
+        head_seconds=3,
+        body_seconds=5,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

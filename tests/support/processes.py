@@ -23,14 +23,20 @@ def free_port() -> int:
 
 @contextmanager
 def ehc_process(
-    args: Sequence[str], env: dict[str, str], *, cwd: Path | None = None, timeout: float = 60
+    args: Sequence[str],
+    env: dict[str, str],
+    *,
+    cwd: Path | None = None,
+    timeout: float = 60,
+    module: str = "api.cli",
 ) -> Iterator[str]:
-    """Run ``ehc ARGS`` (it must take ``--port``) until the block ends; yields its base URL."""
+    """Run ``ehc ARGS`` (or ``python -m MODULE ARGS``; it must take ``--port``) until the block
+    ends; yields its base URL."""
     port = args[list(args).index("--port") + 1]
     base = f"http://127.0.0.1:{port}"
     log = open(os.devnull, "w")  # noqa: SIM115 - closed below
     proc = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", *args],
+        [sys.executable, "-m", module, *args],
         env={**os.environ, **env},
         cwd=cwd,
         stdout=log,
