@@ -14,7 +14,8 @@ from tests.support.partner import bearer
 from tests.support.processes import ehc_process, free_port
 from tests.support.resident import new_holder
 
-pytestmark = pytest.mark.postgres_only  # the guarantee is PostgreSQL's; serve shares Redis
+# The guarantee is PostgreSQL's (serve shares Redis); hundreds of clients at once: slow.
+pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 
 
 async def holders(api, channel_apps, n: int) -> list[dict]:

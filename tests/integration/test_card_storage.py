@@ -33,6 +33,7 @@ async def _counts(database_url: str) -> tuple[int, int]:
 
 
 @pytest.mark.postgres_only
+@pytest.mark.slow
 @pytest.mark.skipif(BACKEND != "postgres", reason="this race is about PostgreSQL's guarantees")
 async def test_1000_concurrent_collections_make_800_cards_and_1000_bindings(
     api, live, channel_apps

@@ -9,6 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 
 from tests.integration.test_payments import pay
 from tests.support.hospital import one_slot
@@ -64,6 +65,7 @@ async def _plant(api: httpx.AsyncClient, target: str, kind: str, out_trade_no: s
     assert (await api.post("/mock/faults", json=fault)).status_code == 201
 
 
+@pytest.mark.slow  # 100 payments, 500 notifies
 async def test_duplicate_shuffled_notifies_pay_once_and_the_bills_agree(
     api, admin_headers, clinic, channel_apps
 ) -> None:
