@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.cards import codes, service
+from api.cards import codes, lifecycle, service
 from api.cards.schemas import (
     AdminCardOut,
     BlacklistList,
@@ -125,7 +125,9 @@ async def admin_lookup(request: Request, body: CardLookupRequest) -> AdminCardOu
 def _admin_change(action: str):  # noqa: ANN202 - a small route factory
     async def change(request: Request, body: ReasonRequest) -> AdminCardOut:
         card = await service.card_by_id(request.path_params["card_id"])
-        await service.change_status(ctx_of(request), card, action, caller_of(request), body.reason)
+        await lifecycle.change_status(
+            ctx_of(request), card, action, caller_of(request), body.reason
+        )
         return await admin_card_out(ctx_of(request), await service.card_by_id(card.card_id))
 
     change.__name__ = f"admin_{action}"

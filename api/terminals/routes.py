@@ -5,6 +5,7 @@ from __future__ import annotations
 from api.audit import service as audit
 from api.auth import service as clients
 from api.cards.physical import ChipHolder
+from api.cards.settings import qr_lifetime, set_qr_lifetime
 from api.terminals import service
 from api.terminals.models import Terminal
 from api.terminals.schemas import (
@@ -20,7 +21,6 @@ from api.terminals.schemas import (
     VerifiedOut,
     VerifyRequest,
 )
-from api.terminals.settings_store import qr_lifetime, set_qr_lifetime
 from api.web.caller import caller_of, ctx_of
 from api.web.endpoint import api_route
 from api.web.http import Request
