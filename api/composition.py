@@ -21,14 +21,18 @@ from api.settings import Settings
 
 @asynccontextmanager
 async def open_context(
-    settings: Settings, *, migrate: bool = False, **overrides: Any
+    settings: Settings, *, migrate: bool = False, task_orm: bool = False, **overrides: Any
 ) -> AsyncIterator[AppContext]:
     """Open keys, database (migrated first with ``migrate``), cache and adapters (``overrides``
-    replace adapters by name, for tests); close them all on exit."""
+    replace adapters by name, for tests); close them all on exit. ``task_orm`` keeps the
+    database context to the calling task (a test in a process whose server holds the global
+    one)."""
     if migrate:
         await lifecycle.upgrade(settings.resolved_database_url)
     keys = load_or_create(settings.resolved_keys_file)
-    await lifecycle.open_orm(settings.resolved_database_url, settings.db_pool_size)
+    await lifecycle.open_orm(
+        settings.resolved_database_url, settings.db_pool_size, task_only=task_orm
+    )
     kv = KV.connect(settings.redis_url)
     http = httpx.AsyncClient(timeout=settings.upstream_timeout)
     ctx = AppContext(

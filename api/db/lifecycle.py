@@ -22,11 +22,15 @@ async def upgrade(db_url: str) -> None:
     await Tortoise.close_connections()
 
 
-async def open_orm(db_url: str, pool_size: int = 20) -> None:
+async def open_orm(db_url: str, pool_size: int = 20, *, task_only: bool = False) -> None:
     """Initialise the ORM for serving; the context is global so that requests handled in
-    other tasks than the lifespan's see it."""
+    other tasks than the lifespan's see it. With ``task_only`` it is this task's alone (a
+    second composition in a process that already serves, e.g. a service test beside the test
+    server: a process has one global context)."""
     _ensure_sqlite_dir(db_url)
-    await Tortoise.init(config=tortoise_config(db_url, pool_size), _enable_global_fallback=True)
+    await Tortoise.init(
+        config=tortoise_config(db_url, pool_size), _enable_global_fallback=not task_only
+    )
 
 
 async def close_orm() -> None:
