@@ -5,6 +5,7 @@ a peer centre)."""
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -59,7 +60,7 @@ async def core(settings: Settings) -> AsyncIterator[tuple[AppContext, Inbox]]:
 
 async def collected(ctx: AppContext, inbox: Inbox) -> tuple[Caller, str]:
     """A new resident and the card they collected (SMS code and all)."""
-    user = await ResidentUser.create(user_id=f"u_svc{time.monotonic_ns()}")
+    user = await ResidentUser.create(user_id="u_" + secrets.token_hex(12))
     caller = Caller(kind="resident", id=user.user_id)
     person = make_person()
     await service.request_otp(ctx, person.phone)
