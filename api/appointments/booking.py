@@ -18,12 +18,12 @@ from tortoise.transactions import in_transaction
 from api.appointments import policy
 from api.appointments.models import Appointment, Schedule, Slot
 from api.appointments.notices import notice
+from api.cards.lifecycle import refuse_unusable
 from api.cards.service import bound_card
 from api.context import AppContext
 from api.errors import DomainError, not_found
 from api.kv import key
 from api.principals import Caller
-from api.terminals.verification import refuse_unusable
 from api.timefmt import local, now
 
 # What every appointment view needs. prefetch, not select: Tortoise's select_related mixes up

@@ -3,7 +3,7 @@ unfreeze, cancel) and history, and the blacklist."""
 
 from __future__ import annotations
 
-from api.cards import service
+from api.cards import administration, lifecycle, service
 from api.cards.schemas import (
     AdminCardOut,
     BlacklistList,
@@ -12,8 +12,11 @@ from api.cards.schemas import (
     CardEventList,
     CardEventOut,
     CardLookupRequest,
+    QrSettings,
+    QrSettingsOut,
     ReasonRequest,
 )
+from api.cards.settings import qr_lifetime
 from api.cards.views import admin_card_out
 from api.web.caller import caller_of, ctx_of
 from api.web.endpoint import admin_route
@@ -37,7 +40,9 @@ async def admin_lookup(request: Request, body: CardLookupRequest) -> AdminCardOu
 def _admin_change(action: str):  # noqa: ANN202 - a small route factory
     async def change(request: Request, body: ReasonRequest) -> AdminCardOut:
         card = await service.card_by_id(request.path_params["card_id"])
-        await service.change_status(ctx_of(request), card, action, caller_of(request), body.reason)
+        await lifecycle.change_status(
+            ctx_of(request), card, action, caller_of(request), body.reason
+        )
         return await admin_card_out(ctx_of(request), await service.card_by_id(card.card_id))
 
     change.__name__ = f"admin_{action}"
@@ -77,6 +82,17 @@ async def remove_blacklist(request: Request) -> None:
     await service.remove_from_blacklist(caller_of(request), entry_id)
 
 
+async def get_qr_settings(request: Request) -> QrSettingsOut:
+    """The dynamic code lifetime in force."""
+    return QrSettingsOut(lifetime=await qr_lifetime(ctx_of(request)))
+
+
+async def put_qr_settings(request: Request, body: QrSettings) -> QrSettingsOut:
+    """Change the dynamic code lifetime (5–120 s) for codes issued from now on."""
+    await administration.set_qr_lifetime(ctx_of(request), caller_of(request), body.lifetime)
+    return QrSettingsOut(lifetime=body.lifetime)
+
+
 ADMIN_CARD = "/api/v1/admin/cards/{card_id}"
 
 routes = [
@@ -93,4 +109,7 @@ routes = [
                 response=BlacklistOut, status=201),
     admin_route("GET", "/api/v1/admin/blacklist", list_blacklist, response=BlacklistList),
     admin_route("DELETE", "/api/v1/admin/blacklist/{entry_id}", remove_blacklist),
+    admin_route("GET", "/api/v1/admin/settings/qr", get_qr_settings, response=QrSettingsOut),
+    admin_route("PUT", "/api/v1/admin/settings/qr", put_qr_settings, body=QrSettings,
+                response=QrSettingsOut),
 ]  # fmt: skip

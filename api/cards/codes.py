@@ -8,14 +8,12 @@ from datetime import UTC, datetime
 
 import segno
 
+from api.cards import lifecycle, qr
 from api.cards import material as card_material
-from api.cards import qr
-from api.cards import state as card_state
+from api.cards.settings import qr_lifetime
 from api.context import AppContext
 from api.errors import not_found
 from api.principals import Caller
-from api.terminals.settings_store import qr_lifetime
-from api.terminals.verification import refuse_unusable
 
 
 @dataclass(frozen=True)
@@ -32,8 +30,8 @@ async def issue(ctx: AppContext, caller: Caller, card_id: str, mode: str | None)
     One round trip to the store (the caller's token and the card's state) and no database
     query once this worker knows the card.
     """
-    state = await card_state.of_holder(ctx, caller, card_id)
-    refuse_unusable(state.status)
+    state = await lifecycle.of_holder(ctx, caller, card_id)
+    lifecycle.refuse_unusable(state.status)
     found = await card_material.by_id(ctx, card_id)
     if found is None:  # the state was just read: only a deleted card gets here
         raise not_found("card")

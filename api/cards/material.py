@@ -3,7 +3,7 @@ holder's fixed particulars), kept per worker in the bounded in-process cache so 
 hot paths neither query the database nor unseal the secret on every call.
 
 What may change (status, QR reference, holders) is never taken from here: it comes from the
-card state mirror (``api.cards.state``) on every call. The holder's name stays sealed here and
+card state mirror (``api.cards.lifecycle``) on every call. The holder's name stays sealed here and
 is opened only for the request that shows it.
 """
 

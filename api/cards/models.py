@@ -1,4 +1,5 @@
-"""People, their one card, the users it is bound to, its history and the blacklist.
+"""People, their one card, the users it is bound to, its history, the blacklist and the card
+centre's run-time settings.
 
 Names, ID numbers and phones are stored sealed (SM4-GCM, key-versioned) next to an HMAC-SM3
 blind index for exact lookups: nothing here holds them in clear.
@@ -105,3 +106,14 @@ class BlacklistEntry(Model):
     class Meta:
         table = "blacklist_entry"
         unique_together = (("id_type", "id_number_idx"),)
+
+
+class CentreSetting(Model):
+    """A card-centre setting changed at run time (e.g. the dynamic QR lifetime)."""
+
+    key = fields.CharField(max_length=64, primary_key=True)
+    value = fields.JSONField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "centre_setting"

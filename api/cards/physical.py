@@ -17,8 +17,9 @@ from tortoise.transactions import in_transaction
 from api.audit import service as audit
 from api.cards.id_numbers import IdentityNumber, parse_id
 from api.cards.identity import Identity, id_index, open_identity
+from api.cards.lifecycle import record_event
 from api.cards.models import BlacklistEntry, Card, Person
-from api.cards.service import issue_card, normalise_name, record_event
+from api.cards.service import issue_card, normalise_name
 from api.context import AppContext
 from api.errors import DomainError
 from api.principals import Caller

@@ -6,7 +6,7 @@ Two kinds, both naming their issuer (DESIGN.md "The QR code"), at most 80 charac
   life (Unix seconds, base 36: issue time + the card centre's lifetime, at most 120 s),
   ``nonce`` is new for every payload handed out, and ``code`` is an 8-digit TOTP (pyotp,
   HMAC-SM3, 30 s steps) at the issue time over a secret derived from the card's secret, the
-  nonce and the expiry. Single-use.
+  nonce and the expiry. Single-use (:mod:`api.cards.single_use`).
 - static ``EHC1:S:<issuer>:<ref>:<mac>``: ``mac`` is HMAC-SM3 under the issuer key over the
   issuer and the card's reference; printable, revoked by rotating the reference.
 

@@ -116,3 +116,11 @@ class QrOut(Out):
     mode: str
     expires_at: datetime | None
     refresh_in: int | None
+
+
+class QrSettings(Body):
+    lifetime: int = Field(ge=5, le=120, description="Dynamic code lifetime in seconds")
+
+
+class QrSettingsOut(Out):
+    lifetime: int

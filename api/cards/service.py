@@ -1,4 +1,5 @@
-"""Real-name card collection, the holder's view of their cards, and the card lifecycle."""
+"""Real-name card collection, the holder's view of their cards, and admin look-ups
+(the lifecycle itself is :mod:`api.cards.lifecycle`)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from api.audit import service as audit
-from api.cards import otp
-from api.cards import state as card_state
+from api.cards import lifecycle, otp
 from api.cards.id_numbers import IdentityNumber, parse_id
 from api.cards.identity import Identity, id_index, open_identity, sealed_fields
 from api.cards.models import BlacklistEntry, Card, CardBinding, CardEvent, Person
@@ -119,7 +119,9 @@ async def _bind(
         if card is None:
             card = await issue_card(ctx, caller, identity, parsed)
         await CardBinding.create(user_id=caller.id, card=card, relation=relation)
-        await record_event(card, "collected" if created else "bound", caller, to_status=card.status)
+        await lifecycle.record_event(
+            card, "collected" if created else "bound", caller, to_status=card.status
+        )
         await enqueue("card_collected", caller.id, {"relation": relation}, card_id=card.card_id)
         await audit.record(
             caller,
@@ -128,30 +130,9 @@ async def _bind(
             target_id=card.card_id,
             detail={"relation": relation, "app_id": caller.attrs.get("app_id")},
         )
-        await card_state.forget(ctx, card.card_id)  # a new holder (see state.changing)
-    await card_state.forget(ctx, card.card_id)
+        await lifecycle.forget(ctx, card.card_id)  # a new holder (see lifecycle.changing)
+    await lifecycle.forget(ctx, card.card_id)
     return HeldCard(card, relation), created
-
-
-async def record_event(
-    card: Card,
-    action: str,
-    who: Caller,
-    *,
-    from_status: str | None = None,
-    to_status: str | None = None,
-    reason: str | None = None,
-) -> None:
-    """Add a line to the card's history."""
-    await CardEvent.create(
-        card=card,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        actor_type=who.kind,
-        actor_id=str(who.attrs.get("username", who.id)),
-        reason=reason,
-    )
 
 
 async def held_cards(caller: Caller) -> list[HeldCard]:
@@ -185,9 +166,9 @@ async def bound_card(caller: Caller, card_id: str) -> Card:
 async def unbind(ctx: AppContext, caller: Caller, card_id: str) -> None:
     """Remove the card from the caller's list; the card itself lives on."""
     held = await held_card(caller, card_id)
-    async with card_state.changing(ctx, card_id):
+    async with lifecycle.changing(ctx, card_id):
         await CardBinding.filter(user_id=caller.id, card_id=card_id).delete()
-        await record_event(held.card, "unbound", caller)
+        await lifecycle.record_event(held.card, "unbound", caller)
         await audit.record(caller, "card.unbind", target_type="card", target_id=card_id)
 
 
@@ -195,50 +176,15 @@ async def set_display(ctx: AppContext, caller: Caller, card_id: str, mode: str) 
     """The holder picks whether the card shows a dynamic or a static code."""
     held = await held_card(caller, card_id)
     held.card.display_mode = mode
-    async with card_state.changing(ctx, card_id):
+    async with lifecycle.changing(ctx, card_id):
         await held.card.save(update_fields=["display_mode", "updated_at"])
     return held
-
-
-# Lifecycle: action → (statuses it may start from, status it ends in)
-TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
-    "report_loss": (("active",), "lost"),
-    "restore": (("lost",), "active"),
-    "freeze": (("active", "lost"), "frozen"),
-    "unfreeze": (("frozen",), "active"),
-    "cancel": (("active", "lost", "frozen"), "cancelled"),
-}
-
-
-async def change_status(
-    ctx: AppContext, card: Card, action: str, who: Caller, reason: str | None = None
-) -> Card:
-    """Move a card through its lifecycle, recorded with who and when.
-
-    The update is conditional on the current status, so two simultaneous changes cannot both
-    apply. Restoring after a loss rotates the static reference: a printed code that was lost
-    with the card stops working.
-    """
-    allowed, target = TRANSITIONS[action]
-    changes: dict[str, str] = {"status": target}
-    if action == "restore":
-        changes["static_ref"] = secrets.token_hex(8)
-    async with card_state.changing(ctx, card.card_id):
-        updated = await Card.filter(card_id=card.card_id, status__in=allowed).update(**changes)
-        if not updated:
-            raise DomainError("INVALID_STATE", f"a {card.status} card cannot be {action}")
-        await record_event(
-            card, action, who, from_status=card.status, to_status=target, reason=reason
-        )
-        await audit.record(who, f"card.{action}", target_type="card", target_id=card.card_id)
-    await card.refresh_from_db()
-    return card
 
 
 async def holder_change(ctx: AppContext, caller: Caller, card_id: str, action: str) -> HeldCard:
     """A holder reports their card lost or restores it."""
     held = await held_card(caller, card_id)
-    await change_status(ctx, held.card, action, caller)
+    await lifecycle.change_status(ctx, held.card, action, caller)
     return held
 
 

@@ -1,5 +1,5 @@
-"""The card centre's door of terminals: registering, listing, revoking terminals, new secrets,
-and the dynamic code lifetime."""
+"""The card centre's door of terminals: registering, listing, revoking terminals, new
+secrets."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ from api.auth import service as clients
 from api.terminals import administration, service
 from api.terminals.models import Terminal
 from api.terminals.schemas import (
-    QrSettings,
-    QrSettingsOut,
     TerminalCreate,
     TerminalList,
     TerminalOut,
 )
-from api.terminals.settings_store import qr_lifetime
 from api.web.caller import caller_of, ctx_of
 from api.web.endpoint import admin_route
 from api.web.http import Request
@@ -63,17 +60,6 @@ async def rotate_terminal(request: Request) -> TerminalOut:
     return await terminal_out(terminal, secret)
 
 
-async def get_qr_settings(request: Request) -> QrSettingsOut:
-    """The dynamic code lifetime in force."""
-    return QrSettingsOut(lifetime=await qr_lifetime(ctx_of(request)))
-
-
-async def put_qr_settings(request: Request, body: QrSettings) -> QrSettingsOut:
-    """Change the dynamic code lifetime (5–120 s) for codes issued from now on."""
-    await administration.set_qr_lifetime(ctx_of(request), caller_of(request), body.lifetime)
-    return QrSettingsOut(lifetime=body.lifetime)
-
-
 TERMINAL = "/api/v1/admin/terminals/{terminal_id}"
 
 routes = [
@@ -82,7 +68,4 @@ routes = [
     admin_route("GET", "/api/v1/admin/terminals", list_terminals, response=TerminalList),
     admin_route("POST", TERMINAL + "/revoke", revoke_terminal, response=TerminalOut),
     admin_route("POST", TERMINAL + "/rotate", rotate_terminal, response=TerminalOut),
-    admin_route("GET", "/api/v1/admin/settings/qr", get_qr_settings, response=QrSettingsOut),
-    admin_route("PUT", "/api/v1/admin/settings/qr", put_qr_settings, body=QrSettings,
-                response=QrSettingsOut),
 ]  # fmt: skip

@@ -7,7 +7,7 @@ from api.audit import service as audit
 from api.auth import service as clients
 from api.context import AppContext
 from api.principals import Caller
-from api.terminals import service, settings_store
+from api.terminals import service
 from api.terminals.models import Terminal
 
 
@@ -36,9 +36,3 @@ async def rotate_terminal(ctx: AppContext, actor: Caller, terminal_id: str) -> t
     _, secret = await clients.rotate_secret(ctx, terminal.terminal_id)
     await audit.record(actor, "terminal.rotate", target_type="terminal", target_id=terminal_id)
     return terminal, secret
-
-
-async def set_qr_lifetime(ctx: AppContext, actor: Caller, lifetime: int) -> None:
-    """Change the dynamic code lifetime for codes issued from now on."""
-    await settings_store.set_qr_lifetime(ctx, lifetime)
-    await audit.record(actor, "settings.qr", detail={"lifetime": lifetime})

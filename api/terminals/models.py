@@ -61,14 +61,3 @@ class CardUsage(Model):
 
     class Meta:
         table = "card_usage"
-
-
-class CentreSetting(Model):
-    """A card-centre setting changed at run time (e.g. the dynamic QR lifetime)."""
-
-    key = fields.CharField(max_length=64, primary_key=True)
-    value = fields.JSONField()
-    updated_at = fields.DatetimeField(auto_now=True)
-
-    class Meta:
-        table = "centre_setting"

@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from api.auth.signatures import hmac_signature
+from api.cards.verification import Forward, VerifiedCard
 from api.context import AppContext
 from api.errors import HTTP_STATUS, DomainError
 from api.settings import Settings
@@ -118,3 +119,13 @@ async def forward_verify(
         "terminal_id": terminal_id,
     }
     return await ctx.adapters.peers.for_issuer(issuer).verify(body)
+
+
+def forwarder(ctx: AppContext, scene: str, institution_code: str, terminal_id: str) -> Forward:
+    """How a terminal's scan of another issuer's code is verified: at that issuer's centre."""
+
+    async def forward(issuer: str, text: str) -> VerifiedCard:
+        answer = await forward_verify(ctx, issuer, text, scene, institution_code, terminal_id)
+        return VerifiedCard.from_dict(answer)
+
+    return forward

@@ -84,11 +84,3 @@ class TerminalOut(Out):
 
 class TerminalList(Out):
     terminals: list[TerminalOut]
-
-
-class QrSettings(Body):
-    lifetime: int = Field(ge=5, le=120, description="Dynamic code lifetime in seconds")
-
-
-class QrSettingsOut(Out):
-    lifetime: int

@@ -9,17 +9,15 @@ from tortoise.exceptions import IntegrityError
 
 from api.audit import service as audit
 from api.auth import service as clients
-from api.cards import physical
+from api.cards import physical, verification
+from api.cards.lifecycle import refuse_unusable
+from api.cards.verification import VerifiedCard
 from api.context import AppContext
 from api.errors import DomainError, not_found
-from api.kv import key
 from api.principals import Caller
-from api.terminals import verification
+from api.terminals import peers
 from api.terminals.models import TERMINAL_KINDS, CardUsage, PatientRecord, Terminal
 from api.terminals.scenes import medstep_code
-
-FORGED_LIMIT = 20  # forged or malformed codes per terminal per minute before it is slowed
-FORGED_WINDOW = 60
 
 
 async def register(
@@ -50,14 +48,6 @@ async def terminal_of(ctx: AppContext, caller: Caller) -> Terminal:
     return terminal
 
 
-def _storm_key(terminal_id: str) -> str:
-    return key("qr-forged", f"term:{terminal_id}")
-
-
-async def _count_forgery(ctx: AppContext, terminal_id: str) -> None:
-    await ctx.kv.hit(_storm_key(terminal_id), FORGED_WINDOW)
-
-
 async def patient_id_for(ctx: AppContext, institution_code: str, card_id: str, issuer: str) -> str:
     """The institution's patient id for a card, created at first use (自动建档)."""
     cached = ctx.cache.get(("patient", institution_code, card_id))
@@ -82,26 +72,22 @@ async def patient_id_for(ctx: AppContext, institution_code: str, card_id: str, i
 
 async def verify_at_terminal(
     ctx: AppContext, caller: Caller, text: str, scene: str
-) -> tuple[verification.VerifiedCard, str]:
-    """Verify a scanned code for a terminal; returns the card and the patient id.
+) -> tuple[VerifiedCard, str]:
+    """Verify a scanned code for a terminal (here, or at a peer centre for another issuer's
+    code); returns the card and the patient id.
 
     A terminal slowed by a storm of forged codes gets ``TOO_MANY_REQUESTS`` for every code
     until the window passes; that check rides in the verification's round trip.
     """
     terminal = await terminal_of(ctx, caller)
     scene, medstep = medstep_code(scene)
-    gate = verification.Gate(
-        caller.token_check, _storm_key(terminal.terminal_id), FORGED_LIMIT, FORGED_WINDOW
+    card = await verification.verify(
+        ctx,
+        text,
+        scanner=terminal.terminal_id,
+        token=caller.token_check,
+        forward=peers.forwarder(ctx, scene, terminal.institution_code, terminal.terminal_id),
     )
-    try:
-        card = await verification.verify_any(
-            ctx, text, scene, terminal.institution_code, terminal.terminal_id, gate
-        )
-    except DomainError as exc:
-        await gate.hold(ctx.kv)  # a dead token or a slowed terminal is answered first
-        if exc.code in ("QR_FORGED", "QR_MALFORMED"):
-            await _count_forgery(ctx, terminal.terminal_id)
-        raise
     patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)
     _record_usage(ctx, caller, terminal, card.card_id, card.issuer, scene, medstep)
     return card, patient_id
@@ -109,7 +95,7 @@ async def verify_at_terminal(
 
 async def link_physical_card(
     ctx: AppContext, caller: Caller, chip: physical.ChipHolder, scene: str
-) -> tuple[verification.VerifiedCard, str, bool]:
+) -> tuple[VerifiedCard, str, bool]:
     """Identify a chip-card holder at a terminal and link the chip to their e-card.
 
     Returns the card, this institution's patient id and whether the e-card was newly issued.
@@ -118,7 +104,7 @@ async def link_physical_card(
     scene, medstep = medstep_code(scene)
     card, identity, created = await physical.link_physical_card(ctx, caller, chip)
     await card.fetch_related("person")
-    verification.refuse_unusable(card.status)
+    refuse_unusable(card.status)
     patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)
     _record_usage(ctx, caller, terminal, card.card_id, card.issuer, scene, medstep)
     return verification.verified_card(card, identity), patient_id, created
@@ -151,13 +137,11 @@ def _record_usage(
 
 async def verify_for_peer(
     ctx: AppContext, caller: Caller, text: str, scene: str, institution_code: str, terminal_id: str
-) -> verification.VerifiedCard:
-    """A peer centre's terminal scanned one of our codes: verify it here and record the use."""
+) -> VerifiedCard:
+    """A peer centre's terminal scanned one of our codes: verify it here and record the use
+    (a code of any other issuer is ``UNKNOWN_ISSUER``: peers forward only our own)."""
     scene, medstep = medstep_code(scene)
-    payload = verification.qr.parse(text)
-    if payload.issuer != ctx.settings.issuer:
-        raise DomainError("UNKNOWN_ISSUER", "peers forward only codes of the centre they ask")
-    card = await verification.verify_local(ctx, payload)
+    card = await verification.verify(ctx, text)
     ctx.writer.add_values(
         CardUsage,
         card_id=card.card_id,

@@ -1,6 +1,10 @@
-"""The card state mirror: what may change about a card (status, QR reference, display mode,
-holders), copied from the database into Redis so that the QR hot paths read it in the round
-trip they make anyway, and every worker and instance sees a change at once.
+"""The card lifecycle: the statuses a card moves through (:data:`TRANSITIONS`), which of them
+may be used (:func:`refuse_unusable`), each change recorded with who and when
+(:func:`change_status`, :func:`record_event`), and the mirror of that state in the store.
+
+The mirror: what may change about a card (status, QR reference, display mode, holders),
+copied from the database into Redis so that the QR hot paths read it in the round trip they
+make anyway, and every worker and instance sees a change at once.
 
 The database stays the source of truth. A miss is filled from it; every change deletes the copy
 and advances a generation counter, inside the changing transaction and again after its commit,
@@ -14,20 +18,39 @@ sessions: a second process on the same database file does not see it.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
-from api.cards.models import Card, CardBinding
+from api.audit import service as audit
+from api.cards.models import Card, CardBinding, CardEvent
 from api.context import AppContext
-from api.errors import not_found
+from api.errors import DomainError, not_found
 from api.kv import key
 from api.principals import Caller
 
+# Lifecycle: action → (statuses it may start from, status it ends in)
+TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "report_loss": (("active",), "lost"),
+    "restore": (("lost",), "active"),
+    "freeze": (("active", "lost"), "frozen"),
+    "unfreeze": (("frozen",), "active"),
+    "cancel": (("active", "lost", "frozen"), "cancelled"),
+}
+# The statuses in which a card may not be used (no code issued, verified or booked with).
+STATUS_ERRORS = {"lost": "CARD_LOST", "frozen": "CARD_FROZEN", "cancelled": "CARD_CANCELLED"}
+
 STATE_TTL = 600
 GENERATION_TTL = 2 * STATE_TTL  # outlives any copy filled under it
+
+
+def refuse_unusable(status: str) -> None:
+    """``CARD_LOST`` / ``CARD_FROZEN`` / ``CARD_CANCELLED`` for a card that may not be used."""
+    if status in STATUS_ERRORS:
+        raise DomainError(STATUS_ERRORS[status], f"this card is {status}")
 
 
 @dataclass(frozen=True)
@@ -106,3 +129,49 @@ async def changing(ctx: AppContext, card_id: str) -> AsyncIterator[None]:
         yield
         await forget(ctx, card_id)
     await forget(ctx, card_id)
+
+
+async def record_event(
+    card: Card,
+    action: str,
+    who: Caller,
+    *,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason: str | None = None,
+) -> None:
+    """Add a line to the card's history."""
+    await CardEvent.create(
+        card=card,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor_type=who.kind,
+        actor_id=str(who.attrs.get("username", who.id)),
+        reason=reason,
+    )
+
+
+async def change_status(
+    ctx: AppContext, card: Card, action: str, who: Caller, reason: str | None = None
+) -> Card:
+    """Move a card through its lifecycle, recorded with who and when.
+
+    The update is conditional on the current status, so two simultaneous changes cannot both
+    apply. Restoring after a loss rotates the static reference: a printed code that was lost
+    with the card stops working.
+    """
+    allowed, target = TRANSITIONS[action]
+    changes: dict[str, str] = {"status": target}
+    if action == "restore":
+        changes["static_ref"] = secrets.token_hex(8)
+    async with changing(ctx, card.card_id):
+        updated = await Card.filter(card_id=card.card_id, status__in=allowed).update(**changes)
+        if not updated:
+            raise DomainError("INVALID_STATE", f"a {card.status} card cannot be {action}")
+        await record_event(
+            card, action, who, from_status=card.status, to_status=target, reason=reason
+        )
+        await audit.record(who, f"card.{action}", target_type="card", target_id=card.card_id)
+    await card.refresh_from_db()
+    return card

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
+from api.cards.models import CentreSetting
 from api.context import AppContext
-from api.terminals.models import CentreSetting
 
 QR_LIFETIME = "qr_lifetime"
 REFRESH = 5.0
