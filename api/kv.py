@@ -23,8 +23,8 @@ replica, an eviction): the records of what was spent are gone with it. So the ru
 The epoch is read with :meth:`Trip.epoch` in the same round trip as the claim it guards, on
 the same connection: a restart between the two breaks that connection, and the resent trip
 reads the new epoch. A code's issue time is its expiry less the lifetime in force
-(``verification._spend``); a lifetime the card centre shortened within the two minutes before a
-loss makes that estimate late for codes issued under the longer one. After a loss, codes on
+(``api.cards.single_use.spend``); a lifetime the card centre shortened within the two minutes
+before a loss makes that estimate late for codes issued under the longer one. After a loss, codes on
 phones must be refreshed (they refresh themselves within a lifetime). The epoch key has no hash
 tag: on a Redis Cluster it detects the loss of the shard that holds it (a per-slot epoch would
 be needed to detect every shard's). Signed token requests, whose time is the client's, are

@@ -76,7 +76,7 @@ class Phone:
 
 def log_in(phone: Phone, base: str, platform: str) -> None:
     phone.page.goto(f"{base}/miniapp/")
-    phone.page.wait_for_function("document.getElementById('login-go').onclick !== null")
+    phone.page.wait_for_selector("body[data-ready]", timeout=15_000)
     phone.page.select_option("#login-platform", platform)
     phone.fill("#login-user", f"{platform}-{secrets.token_hex(3)}")
     phone.shot("01-login")

@@ -424,6 +424,7 @@ async function main() {
   $("k-checkin").onclick = () => counter("/api/v1/pos/checkin", { qr: $("k-qr").value.trim(), appointment_id: $("k-appt").value.trim() });
   $("k-next").onclick = () => counter("/api/v1/pos/queue/next", { schedule_id: Number($("k-schedule").value) });
   document.querySelectorAll("[data-go]").forEach((b) => (b.onclick = () => show(b.dataset.go)));
+  document.body.dataset.ready = "1"; // every button is wired: tests (and people) may start
 }
 
 main().catch((err) => toast(explain(err), true));
