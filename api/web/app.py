@@ -35,6 +35,8 @@ from api.payments import service as payments
 from api.settings import Settings
 from api.terminals import admin_routes as terminals_admin
 from api.terminals import pos_routes as terminals_pos
+from api.upward import admin_routes as upward_admin
+from api.upward.sync import Sync
 from api.web.error_handlers import EXCEPTION_HANDLERS
 from api.web.health import healthz
 from api.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -74,6 +76,7 @@ def admin_door() -> list[BaseRoute]:
         *appointments_admin.routes,
         *messages_admin.routes,
         *payments_admin.routes,
+        *upward_admin.routes,
     ]
 
 
@@ -103,9 +106,14 @@ def create_app(
             sweeping = asyncio.create_task(sweeper.run(ctx, (payments.sweep,)), name="sweeper")
             worker = Worker(ctx) if settings.run_worker else None
             delivering = asyncio.create_task(worker.run(), name="worker") if worker else None
+            sync = Sync(ctx) if settings.run_worker and ctx.adapters.platform else None
+            syncing = asyncio.create_task(sync.run(), name="sync") if sync else None
             try:
                 yield {"ctx": ctx}
             finally:
+                if sync and syncing:
+                    sync.stop()
+                    await syncing
                 if worker and delivering:
                     worker.stop()
                     await delivering
