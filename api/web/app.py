@@ -25,6 +25,7 @@ from api.channels import admin_routes as channels_admin
 from api.channels import routes as channels_public
 from api.composition import open_context
 from api.context import AppContext
+from api.gateway import routes as gateway_envelope
 from api.messages import admin_routes as messages_admin
 from api.messages import pos_routes as messages_pos
 from api.messages import routes as messages_public
@@ -80,8 +81,14 @@ def admin_door() -> list[BaseRoute]:
     ]
 
 
+def envelope_door() -> list[BaseRoute]:
+    """Partners written against a provincial card centre: its one envelope endpoint, the
+    envelope (app id, SM3 digest) being the credential."""
+    return [*gateway_envelope.routes]
+
+
 def api_routes() -> list[BaseRoute]:
-    """Every route of the public API: the service's own, then the three doors."""
+    """Every route of the public API: the service's own, then the doors."""
     return [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False),
@@ -89,6 +96,7 @@ def api_routes() -> list[BaseRoute]:
         *resident_door(),
         *terminal_door(),
         *admin_door(),
+        *envelope_door(),
     ]
 
 
