@@ -20,6 +20,7 @@ MODEL_MODULES: list[str] = [
     "api.messages.models",
     "api.payments.models",
     "api.upward.models",
+    "api.persons.models",
 ]
 
 APP_LABEL = "ehc"

@@ -33,6 +33,8 @@ from api.messages.worker import Worker
 from api.payments import admin_routes as payments_admin
 from api.payments import routes as payments_public
 from api.payments import service as payments
+from api.persons import admin_routes as persons_admin
+from api.persons import pos_routes as persons_pos
 from api.settings import Settings
 from api.terminals import admin_routes as terminals_admin
 from api.terminals import pos_routes as terminals_pos
@@ -64,7 +66,12 @@ def resident_door() -> list[BaseRoute]:
 def terminal_door() -> list[BaseRoute]:
     """Counters, kiosks, doctor stations and hospital systems (``/pos``), and peer card centres
     (``/peer``): an access token scoped to that work."""
-    return [*terminals_pos.routes, *appointments_pos.routes, *messages_pos.routes]
+    return [
+        *terminals_pos.routes,
+        *appointments_pos.routes,
+        *messages_pos.routes,
+        *persons_pos.routes,
+    ]
 
 
 def admin_door() -> list[BaseRoute]:
@@ -78,6 +85,7 @@ def admin_door() -> list[BaseRoute]:
         *messages_admin.routes,
         *payments_admin.routes,
         *upward_admin.routes,
+        *persons_admin.routes,
     ]
 
 
