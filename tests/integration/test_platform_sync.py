@@ -92,7 +92,7 @@ async def test_platform_down_backlog_drains_once_in_order(
     app_id = channel_apps["wechat"]["app_id"]
     await api.post("/mock/faults", json={"target": "platform", "mode": "http_500",
                                          "count": 10**9})  # fmt: skip
-    gate = asyncio.Semaphore(6)
+    gate = asyncio.Semaphore(4)
     headers = await terminal_headers(api, terminal)
 
     async def one_card() -> str:
