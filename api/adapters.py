@@ -20,6 +20,7 @@ from api.payments.gateways.insurance import InsurancePlatform
 from api.payments.gateways.registry import PaymentGateways
 from api.settings import Settings
 from api.terminals.peers import PeerCentres
+from api.upward.platform import Platform
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Adapters:
     channels: ChannelPlatforms
     payments: PaymentGateways
     peers: PeerCentres
+    platform: Platform | None = None  # the platform above (None: nothing reported upward)
 
     def forget_app(self, app_id: str) -> None:
         """A channel app's keys changed: its platform and money adapters are made anew."""
@@ -58,6 +60,7 @@ def build_adapters(
     channels = part("channels", lambda: ChannelPlatforms(settings, keys))
     part("payments", lambda: PaymentGateways(settings, http, channels))
     part("peers", lambda: PeerCentres(settings, http))
+    part("platform", lambda: _platform(settings, http))
     unknown = set(overrides) - set(made)
     if unknown:
         raise TypeError(f"no such adapters: {sorted(unknown)}")
@@ -71,3 +74,11 @@ def _insurance(settings: Settings, http: httpx.AsyncClient) -> InsurancePlatform
         http=http, base_url=settings.insurance_base_url,
         fixmedins_code=settings.insurance_fixmedins_code, key=settings.insurance_key,
     )  # fmt: skip
+
+
+def _platform(settings: Settings, http: httpx.AsyncClient) -> Platform | None:
+    if not settings.platform_base_url:
+        return None  # no platform above is configured
+    return Platform(
+        settings.platform_base_url, settings.platform_app_id, settings.platform_secret, http
+    )

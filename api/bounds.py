@@ -103,8 +103,10 @@ PATH_PARAMETERS: dict[str, Any] = {
     "entry_id": Id,
     "event": key(32),
     "hospital_code": key(32),
+    "merge_id": key(24),
     "message_id": Id,
     "payment_id": key(32),
+    "person_id": key(24),
     "schedule_id": Id,
     "terminal_id": key(64),
 }

@@ -104,6 +104,15 @@ class Settings:
     worker_poll_seconds: float = 1.0
     message_retry_base: float = 10.0  # first retry after this, doubling each time
     message_max_attempts: int = 8  # then the message is a dead letter
+    # the platform above (provincial / national card management): its envelope door and our
+    # app there; empty: nothing is reported upward
+    platform_base_url: str = ""
+    platform_app_id: str = ""
+    platform_secret: str = ""
+    sync_seconds: float = 10.0  # how often records go up and the national blacklist comes down
+    sync_batch: int = 200  # records per upload
+    sync_retry_base: float = 5.0  # first pause after a failed upload, doubling each time…
+    sync_retry_max: float = 300.0  # …up to this
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -164,6 +173,13 @@ class Settings:
             worker_poll_seconds=float(env.get("EHC_WORKER_POLL_SECONDS", base.worker_poll_seconds)),
             message_retry_base=float(env.get("EHC_MESSAGE_RETRY_BASE", base.message_retry_base)),
             message_max_attempts=_int(env, "EHC_MESSAGE_MAX_ATTEMPTS", base.message_max_attempts),
+            platform_base_url=env.get("EHC_PLATFORM_BASE_URL", "").rstrip("/"),
+            platform_app_id=env.get("EHC_PLATFORM_APP_ID", ""),
+            platform_secret=env.get("EHC_PLATFORM_SECRET", ""),
+            sync_seconds=float(env.get("EHC_SYNC_SECONDS", base.sync_seconds)),
+            sync_batch=_int(env, "EHC_SYNC_BATCH", base.sync_batch),
+            sync_retry_base=float(env.get("EHC_SYNC_RETRY_BASE", base.sync_retry_base)),
+            sync_retry_max=float(env.get("EHC_SYNC_RETRY_MAX", base.sync_retry_max)),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -24,6 +24,7 @@ from miniapp_mock import (
     index,
     insurance,
     partner,
+    platform,
     sms,
     wechat,
     wechatpay,
@@ -60,6 +61,7 @@ def create_mock_app(config: MockConfig | None = None) -> Starlette:
             *sms.routes,
             *idcheck.routes,
             *insurance.routes,
+            *platform.routes,
         ]
     )
     app.state.mock = MockState()

@@ -19,6 +19,7 @@ from miniapp_mock import (
     idcheck,
     insurance,
     partner,
+    platform,
     sms,
     wechat,
     wechatpay,
@@ -55,6 +56,10 @@ STAND_INS = (
             "and revoke (HMAC-SM3 signed)", (insurance,)),
     StandIn("Partner app server 合作方", "an in-house app's server receiving our signed message "
             "webhooks, checking the signature and de-duplicating", (partner,)),
+    StandIn("Platform above 省级/国家级平台", "card registration, status changes and usage "
+            "records uploaded in the provincial envelope (SM3 digest, SM4 biz_content), "
+            "de-duplicated by record id; the national blacklist; routing a code to its "
+            "issuer's card centre", (platform,)),
     StandIn("Faults 故障注入", "make a stand-in slow, fail with 5xx or its own error, or send a "
             "bill that disagrees: POST /mock/faults {\"target\", \"mode\"}, DELETE to clear",
             (faults,)),

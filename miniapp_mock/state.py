@@ -49,3 +49,10 @@ class MockState:
             k: {} for k in ("institutions", "people", "auth_codes", "pay_auths", "orders")
         }
     )
+    platform: dict[str, Any] = field(  # the platform above (platform.py)
+        default_factory=lambda: {
+            "apps": {"ehc-demo-centre": "demo-platform-secret"},  # the demo's (DEMO values)
+            "routes": {}, "cards": {}, "usage": {}, "history": {}, "record_ids": set(),
+            "duplicates": 0, "blacklist": [],
+        }
+    )  # fmt: skip

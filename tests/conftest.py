@@ -113,6 +113,9 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "EHC_INSURANCE_BASE_URL": settings.insurance_base_url,
         "EHC_INSURANCE_FIXMEDINS_CODE": settings.insurance_fixmedins_code,
         "EHC_INSURANCE_KEY": settings.insurance_key,
+        "EHC_PLATFORM_BASE_URL": settings.platform_base_url,
+        "EHC_PLATFORM_APP_ID": settings.platform_app_id,
+        "EHC_PLATFORM_SECRET": settings.platform_secret,
     }
     if settings.redis_url:
         env["EHC_REDIS_URL"] = settings.redis_url
@@ -170,6 +173,13 @@ def live(backend_settings: Settings) -> Iterator[Live]:
         worker_poll_seconds=0.1,
         message_retry_base=0.2,
         message_max_attempts=3,
+        # the stand-in platform above knows the demo's app (miniapp_mock/platform.py)
+        platform_base_url=f"{base}/mock/platform",
+        platform_app_id="ehc-demo-centre",
+        platform_secret="demo-platform-secret",
+        sync_seconds=0.2,
+        sync_retry_base=0.2,
+        sync_retry_max=1.0,
     )
     asyncio.run(lifecycle.upgrade(settings.resolved_database_url))
     app = create_app(settings, extra_routes=[Mount("/mock", create_mock_app())])

@@ -30,6 +30,7 @@ from api.cards.models import Card, CardBinding, CardEvent
 from api.context import AppContext
 from api.errors import DomainError, not_found
 from api.kv import key
+from api.outbox import platform_records
 from api.principals import Caller
 
 # Lifecycle: action → (statuses it may start from, status it ends in)
@@ -171,6 +172,9 @@ async def change_status(
             raise DomainError("INVALID_STATE", f"a {card.status} card cannot be {action}")
         await record_event(
             card, action, who, from_status=card.status, to_status=target, reason=reason
+        )
+        await platform_records.status_changed(
+            ctx.settings, card.card_id, action, card.status, target
         )
         await audit.record(who, f"card.{action}", target_type="card", target_id=card.card_id)
     await card.refresh_from_db()

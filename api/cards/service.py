@@ -21,6 +21,7 @@ from api.cards.schemas import CollectRequest
 from api.channels.models import ResidentUser
 from api.context import AppContext
 from api.errors import DomainError, not_found
+from api.outbox import platform_records
 from api.outbox.service import enqueue
 from api.principals import Caller
 from api.timefmt import local
@@ -90,7 +91,7 @@ async def issue_card(
     person = await Person.create(
         **sealed_fields(ctx, identity), gender=parsed.gender, birth_date=parsed.birth_date
     )
-    return await Card.create(
+    card = await Card.create(
         card_id=secrets.token_hex(32),
         person=person,
         issuer=ctx.settings.issuer,
@@ -98,6 +99,8 @@ async def issue_card(
         totp_secret_sealed=ctx.keys.ring.seal(pyotp.random_base32(32), context=TOTP_CONTEXT),
         channel_app_id=caller.attrs.get("app_id"),
     )
+    await platform_records.card_registered(ctx.settings, card.card_id, card.issuer, "standard")
+    return card
 
 
 async def _bind(

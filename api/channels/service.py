@@ -143,3 +143,18 @@ async def start_session(
 async def end_session(ctx: AppContext, token: str) -> None:
     """Log out: this session token stops working."""
     await tokens.revoke(ctx.kv, token)
+
+
+async def inhouse_resident(app_id: str, user_ref: str) -> Caller:
+    """The resident an in-house app's server names by its own ``user_ref`` (the partner has
+    proven who it is; the same user as its sessions)."""
+    app = await ChannelApp.get_or_none(app_id=app_id, kind="inhouse")
+    if app is None or app.status != "active":
+        raise DomainError("CHANNEL_DISABLED", "this in-house app is unknown or disabled")
+    user_id = await _resident_for(f"inhouse:{app.app_id}", user_ref, app.app_id)
+    return Caller(
+        kind="resident",
+        id=user_id,
+        scopes=("resident",),
+        attrs={"app_id": app.app_id, "channel": app.kind, "platform_user": user_ref},
+    )

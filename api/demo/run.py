@@ -19,6 +19,8 @@ from api.web.middleware import configure_logging
 
 DEMO_MCH_ID = "1900000109"  # the demo merchant number registered with the stand-in
 DEMO_FIXMEDINS_CODE = "H33010000001"  # the demo hospital's code at the stand-in insurance
+# our app at the stand-in platform above (DEMO values, the ones miniapp_mock/platform.py knows)
+DEMO_PLATFORM_APP_ID, DEMO_PLATFORM_SECRET = "ehc-demo-centre", "demo-platform-secret"
 
 
 def demo_settings(settings: Settings, host: str, port: int) -> Settings:
@@ -39,6 +41,9 @@ def demo_settings(settings: Settings, host: str, port: int) -> Settings:
         insurance_base_url=f"{base}/mock/insurance",
         insurance_fixmedins_code=settings.insurance_fixmedins_code or DEMO_FIXMEDINS_CODE,
         insurance_key=settings.insurance_key or demo_secret(settings.data_dir, "insurance-key"),
+        platform_base_url=settings.platform_base_url or f"{base}/mock/platform",
+        platform_app_id=settings.platform_app_id or DEMO_PLATFORM_APP_ID,
+        platform_secret=settings.platform_secret or DEMO_PLATFORM_SECRET,
     )
 
 
@@ -76,7 +81,8 @@ def _banner(base: str, creds_path: Path, settings: Settings) -> str:
             f"  Open this:    {base}/miniapp/   (a resident's mini-program and a hospital counter)",
             f"  API:          {base}/api/v1/…   (health: {base}/healthz)",
             f"  API docs:     {base}/docs",
-            f"  Mock platforms (WeChat, Alipay, SMS, identity register, insurance): {base}/mock/",
+            "  Mock platforms (WeChat, Alipay, SMS, identity register, insurance, platform "
+            f"above): {base}/mock/",
             f"  Credentials:  {creds_path.resolve()}  (demo values only)",
             f"  Storage:      {store}; data in {settings.data_dir.resolve()}",
             "  Stop with Ctrl+C.",

@@ -33,3 +33,24 @@ class OutboxMessage(Model):
 
     class Meta:
         table = "outbox_message"
+
+
+class OutboxRecord(Model):
+    """One record for the platform above (a card registered, a status change, a use), waiting
+    to be uploaded. ``record_id`` is what the platform de-duplicates by; uploads go in ``id``
+    order, so a card's records arrive in the order they happened."""
+
+    id = fields.BigIntField(primary_key=True)
+    record_id = fields.CharField(max_length=32, unique=True)
+    kind = fields.CharField(max_length=16)  # card.register | card.status | card.usage
+    card_id = fields.CharField(max_length=64, db_index=True)
+    payload = fields.JSONField(default=dict)  # never personal data: read at upload time
+    # pending → sent (the platform holds it) | refused (the platform said no, for good)
+    status = fields.CharField(max_length=16, default="pending", db_index=True)
+    attempts = fields.IntField(default=0)
+    last_error = fields.CharField(max_length=255, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_record"

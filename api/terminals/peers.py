@@ -95,6 +95,10 @@ class PeerCentres:
         self.http = http
         self._made: dict[str, Any] = dict(given or {})
 
+    def knows(self, issuer: str) -> bool:
+        """Whether ``issuer``'s card centre is a direct peer of ours."""
+        return issuer in self._made or bool(self.settings.peers.get(issuer))
+
     def for_issuer(self, issuer: str) -> PeerCentre:
         """The peer centre of ``issuer`` (``UNKNOWN_ISSUER`` when none is configured)."""
         made = self._made.get(issuer)
@@ -111,13 +115,17 @@ class PeerCentres:
 async def forward_verify(
     ctx: AppContext, issuer: str, text: str, scene: str, institution_code: str, terminal_id: str
 ) -> dict[str, Any]:
-    """The issuer's answer for a code it issued."""
+    """The issuer's answer for a code it issued: from its card centre when we have it as a
+    direct peer, else through the platform above, which routes by issuer."""
     body = {
         "qr": text,
         "scene": scene,
         "institution_code": institution_code,
         "terminal_id": terminal_id,
     }
+    platform = ctx.adapters.platform
+    if platform is not None and not ctx.adapters.peers.knows(issuer):
+        return await platform.route_verify(issuer, body)
     return await ctx.adapters.peers.for_issuer(issuer).verify(body)
 
 

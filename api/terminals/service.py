@@ -14,6 +14,7 @@ from api.cards.lifecycle import refuse_unusable
 from api.cards.verification import VerifiedCard
 from api.context import AppContext
 from api.errors import DomainError, not_found
+from api.outbox import platform_records
 from api.principals import Caller
 from api.terminals import peers
 from api.terminals.models import TERMINAL_KINDS, CardUsage, PatientRecord, Terminal
@@ -119,17 +120,16 @@ def _record_usage(
     scene: str,
     medstep: str,
 ) -> None:
-    ctx.writer.add_values(
-        CardUsage,
-        card_id=card_id,
-        issuer=issuer,
-        institution_code=terminal.institution_code,
-        terminal_id=terminal.terminal_id,
-        channel_code=terminal.channel_code,
-        medstep_code=medstep,
-        scene=scene,
-        at=datetime.now(UTC),
-    )
+    use = {
+        "issuer": issuer,
+        "institution_code": terminal.institution_code,
+        "terminal_id": terminal.terminal_id,
+        "channel_code": terminal.channel_code,
+        "medstep_code": medstep,
+        "scene": scene,
+    }
+    ctx.writer.add_values(CardUsage, card_id=card_id, at=datetime.now(UTC), **use)
+    platform_records.card_used(ctx.settings, ctx.writer, card_id, use)
     audit.record_later(
         ctx.writer, caller, "card.identity_read", target_type="card", target_id=card_id
     )
@@ -142,17 +142,16 @@ async def verify_for_peer(
     (a code of any other issuer is ``UNKNOWN_ISSUER``: peers forward only our own)."""
     scene, medstep = medstep_code(scene)
     card = await verification.verify(ctx, text)
-    ctx.writer.add_values(
-        CardUsage,
-        card_id=card.card_id,
-        issuer=card.issuer,
-        institution_code=institution_code,
-        terminal_id=terminal_id,
-        channel_code="0100",
-        medstep_code=medstep,
-        scene=scene,
-        at=datetime.now(UTC),
-    )
+    use = {
+        "issuer": card.issuer,
+        "institution_code": institution_code,
+        "terminal_id": terminal_id,
+        "channel_code": "0100",
+        "medstep_code": medstep,
+        "scene": scene,
+    }
+    ctx.writer.add_values(CardUsage, card_id=card.card_id, at=datetime.now(UTC), **use)
+    platform_records.card_used(ctx.settings, ctx.writer, card.card_id, use)
     audit.record_later(
         ctx.writer, caller, "card.identity_read", target_type="card", target_id=card.card_id
     )

@@ -25,6 +25,7 @@ from api.channels import admin_routes as channels_admin
 from api.channels import routes as channels_public
 from api.composition import open_context
 from api.context import AppContext
+from api.gateway import routes as gateway_envelope
 from api.messages import admin_routes as messages_admin
 from api.messages import pos_routes as messages_pos
 from api.messages import routes as messages_public
@@ -32,9 +33,13 @@ from api.messages.worker import Worker
 from api.payments import admin_routes as payments_admin
 from api.payments import routes as payments_public
 from api.payments import service as payments
+from api.persons import admin_routes as persons_admin
+from api.persons import pos_routes as persons_pos
 from api.settings import Settings
 from api.terminals import admin_routes as terminals_admin
 from api.terminals import pos_routes as terminals_pos
+from api.upward import admin_routes as upward_admin
+from api.upward.sync import Sync
 from api.web.error_handlers import EXCEPTION_HANDLERS
 from api.web.health import healthz
 from api.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -61,7 +66,12 @@ def resident_door() -> list[BaseRoute]:
 def terminal_door() -> list[BaseRoute]:
     """Counters, kiosks, doctor stations and hospital systems (``/pos``), and peer card centres
     (``/peer``): an access token scoped to that work."""
-    return [*terminals_pos.routes, *appointments_pos.routes, *messages_pos.routes]
+    return [
+        *terminals_pos.routes,
+        *appointments_pos.routes,
+        *messages_pos.routes,
+        *persons_pos.routes,
+    ]
 
 
 def admin_door() -> list[BaseRoute]:
@@ -74,11 +84,19 @@ def admin_door() -> list[BaseRoute]:
         *appointments_admin.routes,
         *messages_admin.routes,
         *payments_admin.routes,
+        *upward_admin.routes,
+        *persons_admin.routes,
     ]
 
 
+def envelope_door() -> list[BaseRoute]:
+    """Partners written against a provincial card centre: its one envelope endpoint, the
+    envelope (app id, SM3 digest) being the credential."""
+    return [*gateway_envelope.routes]
+
+
 def api_routes() -> list[BaseRoute]:
-    """Every route of the public API: the service's own, then the three doors."""
+    """Every route of the public API: the service's own, then the doors."""
     return [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False),
@@ -86,6 +104,7 @@ def api_routes() -> list[BaseRoute]:
         *resident_door(),
         *terminal_door(),
         *admin_door(),
+        *envelope_door(),
     ]
 
 
@@ -103,9 +122,14 @@ def create_app(
             sweeping = asyncio.create_task(sweeper.run(ctx, (payments.sweep,)), name="sweeper")
             worker = Worker(ctx) if settings.run_worker else None
             delivering = asyncio.create_task(worker.run(), name="worker") if worker else None
+            sync = Sync(ctx) if settings.run_worker and ctx.adapters.platform else None
+            syncing = asyncio.create_task(sync.run(), name="sync") if sync else None
             try:
                 yield {"ctx": ctx}
             finally:
+                if sync and syncing:
+                    sync.stop()
+                    await syncing
                 if worker and delivering:
                     worker.stop()
                     await delivering

@@ -3,7 +3,7 @@ behind the door its audience uses."""
 
 from __future__ import annotations
 
-from api.web.app import admin_door, resident_door, terminal_door
+from api.web.app import admin_door, envelope_door, resident_door, terminal_door
 
 # Unauthenticated by design: signing in is how one gets the admin credential.
 ADMIN_SIGN_IN = ("POST", "/api/v1/admin/sessions")
@@ -36,3 +36,9 @@ def test_no_admin_or_terminal_path_is_served_through_the_residents_door() -> Non
 def test_admin_and_terminal_paths_are_behind_their_doors() -> None:
     for method, path, _, _ in _declared(admin_door()):
         assert path.startswith("/api/v1/admin/") or path.endswith("/refund"), (method, path)
+
+
+def test_the_envelope_door_is_one_endpoint_with_its_own_credential() -> None:
+    assert _declared(envelope_door()) == [("POST", "/ehc/gateway", (), None)]
+    every_other = resident_door() + terminal_door() + admin_door()
+    assert all(not r.path.startswith("/ehc/") for r in every_other)
