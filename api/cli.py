@@ -247,8 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="whose bill: wechat or alipay (required)")  # fmt: skip
     rec.set_defaults(func=_reconcile)
 
-    stats = sub.add_parser("stats", help="the guide's indicators",
-                           description="The guide's indicators (cards collected and used).")  # fmt: skip
+    stats = sub.add_parser(
+        "stats", help="the guide's indicators", description="The guide's indicators."
+    )
     stats_sub = stats.add_subparsers(dest="stats", required=True, metavar="ACTION")
     exp = stats_sub.add_parser(
         "export", help="write the indicators to a CSV or XLSX file",
@@ -261,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="last day, YYYY-MM-DD, inclusive (required)")  # fmt: skip
     exp.add_argument("--group-by", default="day",
                      choices=("day", "region", "institution", "channel", "scene"),
-                     help="one row per day, region, institution, channel or scene (default: day)")  # fmt: skip
+                     help="one row per day, region, institution, channel or scene "
+                     "(default: day)")  # fmt: skip
     exp.add_argument("--format", default="csv", choices=("csv", "xlsx"),
                      help="csv or xlsx (default: csv)")  # fmt: skip
     exp.add_argument("--out", required=True, metavar="FILE", help="the file to write (required)")
