@@ -1,6 +1,7 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
 from tortoise import fields
+from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
     dependencies = [('ehc', '0008_nonces')]
@@ -27,6 +28,10 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'usage_daily', 'app': 'ehc', 'unique_together': (('day', 'region_code', 'institution_code', 'channel_code', 'scene', 'medstep_code'),), 'pk_attr': 'id', 'table_description': 'Uses of cards on one local day in one cell (region, institution, channel, scene, step).'},
             bases=['Model'],
+        ),
+        ops.AddIndex(
+            model_name='CardUsage',
+            index=Index(fields=['card_id', 'at']),
         ),
         ops.AddField(
             model_name='Person',
