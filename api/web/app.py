@@ -35,6 +35,7 @@ from api.payments import service as payments
 from api.settings import Settings
 from api.terminals import admin_routes as terminals_admin
 from api.terminals import pos_routes as terminals_pos
+from api.web.console import console_routes
 from api.web.error_handlers import EXCEPTION_HANDLERS
 from api.web.health import healthz
 from api.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -94,7 +95,7 @@ def create_app(
 ) -> Starlette:
     """The ASGI app for ``settings``. ``extra_routes`` (e.g. the demo's ``/mock``) go last;
     ``adapters`` replace outside systems by name (``api.adapters.build_adapters``)."""
-    routes = [*api_routes(), *extra_routes]
+    routes = [*api_routes(), *console_routes(), *extra_routes]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, AppContext]]:
