@@ -99,8 +99,8 @@
       ["day", "channel", "scene", "region"].map((g) => call("GET", statsPath(g))));
     const days = byDay.rows.map((r) => r.key);
     chart("chart-trend").setOption({
-      title: { text: "趋势 Trend", textStyle: { fontSize: 14 } },
-      tooltip: { trigger: "axis" }, legend: { top: 24 },
+      title: { text: "趋势 Trend", left: 8, textStyle: { fontSize: 14 } },
+      tooltip: { trigger: "axis" }, legend: { top: 28 },
       grid: { top: 64, left: 48, right: 16, bottom: 32 },
       xAxis: { type: "category", data: days }, yAxis: { type: "value" },
       series: [
