@@ -15,9 +15,14 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from tortoise.models import Model
+from tortoise.transactions import in_transaction
+
+# Called with a batch's rows before they are inserted, in the same transaction (roll-ups).
+RollUp = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 log = logging.getLogger("ehc.batch_writer")
 
@@ -31,6 +36,12 @@ class BatchWriter:
         self._values: list[tuple[type[Model], dict[str, Any]]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._rollups: dict[type[Model], RollUp] = {}
+
+    def roll_up(self, model: type[Model], rollup: RollUp) -> None:
+        """Keep an aggregate of ``model``'s rows: ``rollup`` sees each batch before its insert,
+        in one transaction with it (both are written or neither)."""
+        self._rollups[model] = rollup
 
     def start(self) -> None:
         """Begin flushing in the background (call inside the running loop)."""
@@ -52,7 +63,16 @@ class BatchWriter:
         for model, row_values in values:
             value_rows[model].append(row_values)
         for model, batch_values in value_rows.items():
-            await self._write(model, _insert_values(model, batch_values))
+            await self._write(model, self._insert(model, batch_values))
+
+    async def _insert(self, model: type[Model], rows: list[dict[str, Any]]) -> None:
+        rollup = self._rollups.get(model)
+        if rollup is None:
+            await _insert_values(model, rows)
+            return
+        async with in_transaction():
+            await rollup(rows)
+            await _insert_values(model, rows)
 
     async def _write(self, model: type[Model], write: Any) -> None:
         try:

@@ -1,4 +1,4 @@
-"""The ``ehc`` command: serve, demo, worker, db, admin, hospitals, schedules, reconcile and
+"""The ``ehc`` command: serve, demo, worker, db, admin, hospitals, schedules, reconcile, stats and
 keys."""
 
 from __future__ import annotations
@@ -110,6 +110,22 @@ def _reconcile(args: argparse.Namespace) -> int:
         print(f"ehc reconcile: --date wants YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
         return 2
     return asyncio.run(reconcile_command(Settings.from_env(), day, args.method))
+
+
+def _stats_export(args: argparse.Namespace) -> int:
+    from datetime import date
+    from pathlib import Path
+
+    from api.commands.stats_export import export_command
+
+    try:
+        first, last = date.fromisoformat(args.first), date.fromisoformat(args.last)
+    except ValueError:
+        print("ehc stats export: --from and --to want YYYY-MM-DD", file=sys.stderr)
+        return 2
+    return asyncio.run(
+        export_command(Settings.from_env(), first, last, args.group_by, args.format, Path(args.out))
+    )
 
 
 def _keys_rotate(args: argparse.Namespace) -> int:
@@ -230,6 +246,28 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--method", required=True, choices=("wechat", "alipay"),
                      help="whose bill: wechat or alipay (required)")  # fmt: skip
     rec.set_defaults(func=_reconcile)
+
+    stats = sub.add_parser(
+        "stats", help="the guide's indicators", description="The guide's indicators."
+    )
+    stats_sub = stats.add_subparsers(dest="stats", required=True, metavar="ACTION")
+    exp = stats_sub.add_parser(
+        "export", help="write the indicators to a CSV or XLSX file",
+        description="Write the indicators for a range of days to a CSV or XLSX file (the rows "
+        "of GET /api/v1/admin/stats?group_by=); long ranges report progress on stderr.",
+    )  # fmt: skip
+    exp.add_argument("--from", dest="first", required=True,
+                     help="first day, YYYY-MM-DD in the centre's zone (required)")  # fmt: skip
+    exp.add_argument("--to", dest="last", required=True,
+                     help="last day, YYYY-MM-DD, inclusive (required)")  # fmt: skip
+    exp.add_argument("--group-by", default="day",
+                     choices=("day", "region", "institution", "channel", "scene"),
+                     help="one row per day, region, institution, channel or scene "
+                     "(default: day)")  # fmt: skip
+    exp.add_argument("--format", default="csv", choices=("csv", "xlsx"),
+                     help="csv or xlsx (default: csv)")  # fmt: skip
+    exp.add_argument("--out", required=True, metavar="FILE", help="the file to write (required)")
+    exp.set_defaults(func=_stats_export)
 
     keys = sub.add_parser("keys", help="data keys", description="Data keys.")
     keys_sub = keys.add_subparsers(dest="keys", required=True, metavar="ACTION")

@@ -15,10 +15,12 @@ from redis.exceptions import RedisError
 from api.adapters import build_adapters
 from api.context import AppContext
 from api.db import lifecycle
+from api.indicators import rollup
 from api.keys import Keys, load_or_create
 from api.kv import KV
 from api.payments import service as payments
 from api.settings import Settings
+from api.terminals.models import CardUsage
 
 
 @asynccontextmanager
@@ -51,6 +53,7 @@ async def _opened(
         adapters=build_adapters(settings, http, keys, **overrides),
         refund_booking=payments.refund_booking,
     )  # fmt: skip
+    ctx.writer.roll_up(CardUsage, rollup.recorder(settings.timezone))
     ctx.writer.start()
     try:
         yield ctx

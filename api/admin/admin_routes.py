@@ -12,6 +12,7 @@ from api.admin.schemas import (
     AuditQuery,
     SessionOut,
     SessionRequest,
+    StatsAnswer,
     StatsOut,
     StatsQuery,
 )
@@ -19,10 +20,13 @@ from api.audit import service as audit
 from api.auth import service as clients
 from api.auth.models import Client
 from api.auth.schemas import ClientCreate, ClientCreated, ClientList, ClientOut
+from api.indicators import export
+from api.indicators import service as indicators
+from api.indicators.schemas import IndicatorRowOut, IndicatorsOut
 from api.timefmt import today
 from api.web.caller import caller_of, ctx_of, origin_of
 from api.web.endpoint import admin_route, api_route
-from api.web.http import Request
+from api.web.http import Request, Response, StreamingResponse
 
 
 def client_out(client: Client, secret: str | None = None) -> ClientCreated:
@@ -90,11 +94,29 @@ async def list_audit(request: Request, query: AuditQuery) -> AuditOut:
     return AuditOut(entries=[AuditEntryOut.model_validate(e) for e in found])
 
 
-async def show_stats(request: Request, query: StatsQuery) -> dict:
-    """Cards issued and used, by day, institution and channel (default: the last 30 days)."""
+async def show_stats(request: Request, query: StatsQuery) -> dict | Response:
+    """Cards issued and used, by day, institution and channel (default: the last 30 days).
+
+    With ``group_by``: the guide's indicators as rows (cards collected, cards used, uses,
+    collection rate by region) for that key, inside ``region`` when given; ``format=csv`` or
+    ``xlsx`` downloads the same rows."""
     tz = ctx_of(request).settings.timezone
     last = query.last or today(tz)
     first = query.first or last - timedelta(days=29)
+    if query.group_by:
+        rows = await indicators.indicators(first, last, query.group_by, tz, query.region)
+        if query.format != "json":
+            name = export.filename(
+                query.group_by, first.isoformat(), last.isoformat(), query.format
+            )
+            return StreamingResponse(
+                export.pieces(rows, query.format, f"{query.group_by} {first}..{last}"),
+                media_type=export.MEDIA_TYPES[query.format],
+                headers={"content-disposition": f'attachment; filename="{name}"'},
+            )
+        answer = IndicatorsOut(first=first, last=last, group_by=query.group_by,
+                               rows=[IndicatorRowOut.model_validate(r) for r in rows])  # fmt: skip
+        return answer.model_dump(mode="json", by_alias=True)
     figures = StatsOut(first=first, last=last, issued=await stats.issued(first, last, tz),
                        used=await stats.used(first, last, tz))  # fmt: skip
     return figures.model_dump(mode="json", by_alias=True)
@@ -136,7 +158,7 @@ routes = [
         "/api/v1/admin/stats",
         show_stats,
         query=StatsQuery,
-        response=StatsOut,
+        response=StatsAnswer,
         errors=["VALIDATION_ERROR"],
     ),
 ]

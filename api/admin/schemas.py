@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, RootModel
 
 from api.bounds import Day, Id, line, text
+from api.indicators.schemas import IndicatorsOut
 from api.schemas import Body, Out
 
 
@@ -48,11 +49,23 @@ class AuditOut(Out):
 
 
 class StatsQuery(Body):
-    """``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (local days, inclusive; default the last 30 days)."""
+    """``?from=YYYY-MM-DD&to=YYYY-MM-DD`` (local days, inclusive; default the last 30 days);
+    ``group_by`` for the grouped rows, ``format`` to download them."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
     first: Day | None = Field(default=None, alias="from")
     last: Day | None = Field(default=None, alias="to")
+    group_by: Literal["day", "region", "institution", "channel", "scene"] | None = Field(
+        default=None, description="the grouped shape: rows by this key (the guide's indicators)"
+    )
+    region: str | None = Field(
+        default=None,
+        pattern=r"^\d{2}(\d{2}){0,2}$",
+        description="only this region (a GB/T 2260 code or its 2- or 4-digit prefix)",
+    )
+    format: Literal["json", "csv", "xlsx"] = Field(
+        default="json", description="csv or xlsx: the grouped rows as a download"
+    )
 
 
 class Figures(Out):
@@ -67,3 +80,7 @@ class StatsOut(Out):
     last: date = Field(serialization_alias="to")
     issued: Figures = Field(description="cards collected")
     used: Figures = Field(description="cards used at a terminal")
+
+
+class StatsAnswer(RootModel[StatsOut | IndicatorsOut]):
+    """Without ``group_by`` the totals and breakdowns; with it the grouped rows."""

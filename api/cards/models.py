@@ -27,6 +27,9 @@ class Person(Model):
     phone_idx = fields.CharField(max_length=64, null=True, db_index=True)
     gender = fields.CharField(max_length=1, default="0")
     birth_date = fields.DateField(null=True)
+    # The GB/T 2260 region of a resident ID number (its first six digits), for the indicators:
+    # a region code, not the number.
+    region_code = fields.CharField(max_length=6, null=True, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -89,7 +89,10 @@ async def issue_card(
 ) -> Card:
     """A new person and their card (the caller has done every check)."""
     person = await Person.create(
-        **sealed_fields(ctx, identity), gender=parsed.gender, birth_date=parsed.birth_date
+        **sealed_fields(ctx, identity),
+        gender=parsed.gender,
+        birth_date=parsed.birth_date,
+        region_code=parsed.region,
     )
     card = await Card.create(
         card_id=secrets.token_hex(32),

@@ -21,6 +21,7 @@ MODEL_MODULES: list[str] = [
     "api.payments.models",
     "api.upward.models",
     "api.persons.models",
+    "api.indicators.models",
 ]
 
 APP_LABEL = "ehc"

@@ -40,6 +40,7 @@ from api.terminals import admin_routes as terminals_admin
 from api.terminals import pos_routes as terminals_pos
 from api.upward import admin_routes as upward_admin
 from api.upward.sync import Sync
+from api.web.console import console_routes
 from api.web.error_handlers import EXCEPTION_HANDLERS
 from api.web.health import healthz
 from api.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -113,7 +114,7 @@ def create_app(
 ) -> Starlette:
     """The ASGI app for ``settings``. ``extra_routes`` (e.g. the demo's ``/mock``) go last;
     ``adapters`` replace outside systems by name (``api.adapters.build_adapters``)."""
-    routes = [*api_routes(), *extra_routes]
+    routes = [*api_routes(), *console_routes(), *extra_routes]
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, AppContext]]:

@@ -2,6 +2,19 @@
 web framework, so the core never depends on it."""
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
-__all__ = ["HTMLResponse", "JSONResponse", "RedirectResponse", "Request", "Response"]
+__all__ = [
+    "HTMLResponse",
+    "JSONResponse",
+    "RedirectResponse",
+    "Request",
+    "Response",
+    "StreamingResponse",
+]
