@@ -12,6 +12,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from tortoise.exceptions import DBConnectionError, IntegrityError
 
+from api import metrics
 from api.errors import DomainError
 from api.web.middleware import answer_headers
 
@@ -62,12 +63,14 @@ async def client_gone(request: Request, exc: Exception) -> Response:
 async def store_unavailable(request: Request, exc: Exception) -> Response:
     """Redis refused, timed out or had no free connection (api/kv.py bounds each wait)."""
     log.warning("store unavailable", extra={"fields": {"error": repr(exc)}})
+    metrics.STORE_ERRORS.labels(type(exc).__name__).inc()
     return _json(503, "STORE_UNAVAILABLE", "the cache is unavailable; retry shortly", _retry())
 
 
 async def db_unavailable(request: Request, exc: Exception) -> Response:
     """The database could not be reached or dropped the connection."""
     log.warning("database unavailable", extra={"fields": {"error": repr(exc)}})
+    metrics.DB_ERRORS.labels(type(exc).__name__).inc()
     return _json(503, "DB_UNAVAILABLE", "the database is unavailable; retry shortly", _retry())
 
 
