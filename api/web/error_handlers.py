@@ -5,6 +5,13 @@ from __future__ import annotations
 import logging
 
 import asyncpg
+from redis.exceptions import (
+    AskError,
+    ClusterError,
+    ReadOnlyError,
+    RedisClusterException,
+    TryAgainError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
@@ -105,6 +112,15 @@ EXCEPTION_HANDLERS = {
     ClientDisconnect: client_gone,
     RedisConnectionError: store_unavailable,  # also "No connection available." from the pool
     RedisTimeoutError: store_unavailable,
+    # A Redis Cluster in failover or resharding, past the client's retries: the slot's master
+    # is down (CLUSTERDOWN, MASTERDOWN), not known yet, demoted (READONLY), or still moving.
+    ClusterError: store_unavailable,
+    # No node of the cluster answers (its client's own exception class; the unit test of
+    # api/kv.py's slots keeps cross-slot mistakes, the other member of this class, out).
+    RedisClusterException: store_unavailable,
+    ReadOnlyError: store_unavailable,
+    TryAgainError: store_unavailable,
+    AskError: store_unavailable,  # and MovedError
     DBConnectionError: db_unavailable,
     asyncpg.PostgresConnectionError: db_unavailable,
     asyncpg.exceptions.OperatorInterventionError: db_unavailable,  # shutting down, starting up
