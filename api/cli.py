@@ -27,6 +27,8 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 2
     configure_logging(settings.log_level)
+    if args.workers > 1:
+        _shared_metrics_dir(settings, args.port)
     asyncio.run(lifecycle.upgrade(settings.resolved_database_url))
     uvicorn.run(
         "api.web.main:app",
@@ -40,6 +42,22 @@ def _serve(args: argparse.Namespace) -> int:
         **server_options(),  # httptools with head and body limits, no server banner
     )
     return 0
+
+
+def _shared_metrics_dir(settings: Settings, port: int) -> None:
+    """Workers add up their metrics through files in one folder (``api.metrics``): the one
+    ``PROMETHEUS_MULTIPROC_DIR`` names, else one per port under the data directory. Emptied
+    first: a previous run's files would be counted again."""
+    import os
+    from pathlib import Path
+
+    from api.metrics import MULTIPROC_ENV
+
+    folder = Path(os.environ.get(MULTIPROC_ENV) or settings.data_dir / f"metrics-{port}")
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.db"):  # prometheus_client's files, one set per worker process
+        old.unlink()
+    os.environ[MULTIPROC_ENV] = str(folder.resolve())  # the workers inherit it
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from api.adapters import build_adapters
 from api.context import AppContext
@@ -45,7 +45,7 @@ async def _opened(
     settings: Settings, keys: Keys, overrides: dict[str, Any]
 ) -> AsyncIterator[AppContext]:
     kv = KV.connect(settings.redis_url)
-    with contextlib.suppress(RedisError):  # else the first claim starts it
+    with contextlib.suppress(RedisError, RedisClusterException):  # else the first claim starts it
         await kv.epoch()  # a fresh store's epoch begins before any code is issued
     http = httpx.AsyncClient(timeout=settings.upstream_timeout)
     ctx = AppContext(

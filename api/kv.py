@@ -29,6 +29,22 @@ phones must be refreshed (they refresh themselves within a lifetime). The epoch 
 tag: on a Redis Cluster it detects the loss of the shard that holds it (a per-slot epoch would
 be needed to detect every shard's). Signed token requests, whose time is the client's, are
 kept single-use in the database instead (``auth.service``).
+
+Redis Cluster (``redis+cluster://host:port[,host:port…]``): the same operations through
+redis-py's cluster client, which follows MOVED/ASK redirections and re-reads the slot map
+after a failover. Every multi-key script and transaction keeps its keys on one slot (the hash
+tags of :func:`key`; ``tests/unit/test_kv_slots.py`` checks each). A :class:`Trip` becomes a
+cluster pipeline: its commands go to their shards' masters in parallel, so the epoch and a
+claim are no longer read on one connection. What the epoch means on a cluster:
+
+- it lives on one shard (the one serving ``ehc:epoch``'s slot). It detects that shard losing
+  its data (and a replica promoted empty), not another shard's loss;
+- a master killed before its replica copied its last writes (replication is asynchronous:
+  typically well under a second behind) can lose the claims of those last moments. A code
+  spent in that window could then be accepted once more on the promoted replica. A manual
+  ``CLUSTER FAILOVER`` waits for the replica to catch up and loses nothing. Where that window
+  matters, run the masters with ``min-replicas-to-write 1`` so that a master cut off from its
+  replica refuses writes (answered 503 ``STORE_UNAVAILABLE``) instead of losing them later.
 """
 
 from __future__ import annotations
@@ -41,8 +57,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import BlockingConnectionPool, Redis
+from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
+from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import WatchError
 
@@ -51,6 +68,11 @@ POOL_WAIT = 0.5  # seconds a request waits for a free connection
 SOCKET_TIMEOUT = 1.5  # seconds for a reply (our commands are small; a busy loop adds latency)
 CONNECT_TIMEOUT = 1.0
 EPOCH_KEY = "ehc:epoch"
+CLUSTER_SCHEME = "redis+cluster://"
+# On a cluster, a command that met a dead master or a slot in flux is sent again after a short
+# pause while the replica takes over (about the cluster's node timeout); past these attempts
+# the request answers 503 STORE_UNAVAILABLE.
+CLUSTER_RETRIES = 3
 
 # Take KEYS[1] (SET NX, ARGV[1] seconds, value ARGV[2]) only while KEYS[2] exists, and answer
 # KEYS[2]'s value in the same atomic step: "1<value>" taken, "0<value>" already taken, nil when
@@ -62,6 +84,11 @@ if not beside then return false end
 if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[1])
   or redis.call('GET', KEYS[1]) == ARGV[2] then return '1' .. beside end
 return '0' .. beside
+"""
+# Delete KEYS[1] only while it holds ARGV[1] (our own lock or claim).
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
 """
 # Set KEYS[1] (ARGV[1], ARGV[2] seconds) only while KEYS[2] still reads ARGV[3] ('' = missing).
 SET_IF_UNCHANGED = """
@@ -125,7 +152,10 @@ class Trip:
         if self._kv.twin is not None:
             return [self._run_embedded(op, args) for op, args in self._ops]
         commands = [_wire(op, args) for op, args in self._ops]
-        raw = await self._exchange(commands)
+        if self._kv.cluster:
+            raw = await self._exchange_on_cluster(commands)
+        else:
+            raw = await self._exchange(commands)
         return [_answer(op, args, r) for (op, args), r in zip(self._ops, raw, strict=True)]
 
     async def _exchange(self, commands: list[tuple[Any, ...]]) -> list[Any]:
@@ -148,6 +178,14 @@ class Trip:
             raise
         finally:
             await pool.release(conn)
+
+    async def _exchange_on_cluster(self, commands: list[tuple[Any, ...]]) -> list[Any]:
+        # A cluster pipeline groups the commands by shard and follows redirections. Every
+        # command here may be sent again (see _exchange), as the client does after a failover.
+        async with self._kv.redis.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            return list(await pipe.execute())
 
     @staticmethod
     async def _on(conn: Any, commands: list[tuple[Any, ...]]) -> list[Any]:
@@ -196,13 +234,17 @@ class KV:
     steps that Redis runs as Lua scripts, since the embedded store has no Lua.
     """
 
-    def __init__(self, redis: Redis, *, twin: Any = None) -> None:
+    def __init__(self, redis: Redis | RedisCluster, *, twin: Any = None) -> None:
         self.redis = redis
         self.twin = twin
+        self.cluster = isinstance(redis, RedisCluster)
 
     @classmethod
     def connect(cls, url: str | None) -> KV:
-        """Real Redis for a URL; the in-process store for ``None``."""
+        """Real Redis for a URL (a Redis Cluster for ``redis+cluster://host:port,…``); the
+        in-process store for ``None``."""
+        if url and url.startswith(CLUSTER_SCHEME):
+            return cls(_cluster_client(url))
         if url:
             # A burst of requests waits (briefly) for a free connection instead of failing
             # with "Too many connections". One retry, on a dead connection only (module
@@ -341,6 +383,9 @@ class KV:
             await self._release(name, token)
 
     async def _release(self, name: str, token: str) -> None:
+        if self.twin is None:
+            await self.redis.eval(RELEASE, 1, name, token)
+            return
         async with self.redis.pipeline(transaction=True) as pipe:
             try:
                 await pipe.watch(name)
@@ -350,3 +395,31 @@ class KV:
                     await pipe.execute()
             except WatchError:
                 pass  # changed under us: it is no longer ours to release
+
+
+def cluster_nodes(url: str) -> list[tuple[str, int]]:
+    """``redis+cluster://h1:p1,h2:p2`` → the seed nodes ``[(h1, p1), (h2, p2)]``."""
+    hosts = url.removeprefix(CLUSTER_SCHEME).split("/", 1)[0].split("?", 1)[0]
+    nodes = []
+    for item in filter(None, (part.strip() for part in hosts.split(","))):
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError(f"EHC_REDIS_URL cluster node {item!r} must look like host:port")
+        nodes.append((host, int(port)))
+    if not nodes:
+        raise ValueError("EHC_REDIS_URL=redis+cluster:// names no node")
+    return nodes
+
+
+def _cluster_client(url: str) -> RedisCluster:
+    # The seeds only find the cluster: the client learns every master and replica from them,
+    # and again after a failover or a MOVED it cannot patch.
+    return RedisCluster(
+        startup_nodes=[ClusterNode(host, port) for host, port in cluster_nodes(url)],
+        decode_responses=True,
+        max_connections=MAX_CONNECTIONS,  # per node, per worker process
+        socket_timeout=SOCKET_TIMEOUT,
+        socket_connect_timeout=CONNECT_TIMEOUT,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.1), CLUSTER_RETRIES),
+        reinitialize_steps=1,  # a MOVED re-reads the slot map at once
+    )

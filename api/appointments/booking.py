@@ -15,6 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from api import metrics
 from api.appointments import policy
 from api.appointments.models import Appointment, Schedule, Slot
 from api.appointments.notices import notice
@@ -94,8 +95,19 @@ async def _refuse_suspended(ctx: AppContext, card_id: str, at: datetime) -> None
 async def book(ctx: AppContext, caller: Caller, card_id: str, slot_id: int) -> Appointment:
     """Book ``slot_id`` for one of the caller's cards.
 
-    Paid schedules hold the place until ``pay_before``; free ones are booked at once.
+    Paid schedules hold the place until ``pay_before``; free ones are booked at once. Every
+    attempt is counted by outcome (``api.metrics.BOOKINGS``).
     """
+    try:
+        appointment = await _book(ctx, caller, card_id, slot_id)
+    except Exception as exc:
+        metrics.BOOKINGS.labels(metrics.outcome_of(exc)).inc()
+        raise
+    metrics.BOOKED.inc()
+    return appointment
+
+
+async def _book(ctx: AppContext, caller: Caller, card_id: str, slot_id: int) -> Appointment:
     at = now()
     await _refuse_sold_out(ctx, slot_id)
     card = await bound_card(caller, card_id)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from api import metrics
 from api.cards import material as card_material
 from api.cards import qr, single_use
 from api.cards.gate import Gate, count_forgery
@@ -90,13 +91,19 @@ async def verify(
     """
     gate = Gate.of(scanner, token) if scanner else None
     try:
-        return await _verify(ctx, text, gate, forward)
+        verified = await _verify(ctx, text, gate, forward)
     except DomainError as exc:
+        metrics.VERIFICATIONS.labels(exc.code).inc()
         if gate and scanner:
             await gate.hold(ctx.kv)  # a dead token or a slowed scanner is answered first
             if exc.code in FORGERIES:
                 await count_forgery(ctx, scanner)
         raise
+    except Exception:
+        metrics.VERIFICATIONS.labels(metrics.FAILED).inc()
+        raise
+    metrics.VERIFIED.inc()
+    return verified
 
 
 async def _verify(

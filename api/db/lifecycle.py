@@ -13,7 +13,8 @@ from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 from tortoise.migrations.executor import PlanStep
 
-from api.db.config import tortoise_config
+from api.db import migrations as _migrations
+from api.db.config import APP_LABEL, tortoise_config
 
 
 def _ensure_sqlite_dir(db_url: str) -> None:
@@ -74,3 +75,18 @@ async def close_orm() -> None:
 async def ping() -> None:
     """One round trip to the database; raises when it does not answer."""
     await connections.get("default").execute_query("SELECT 1")
+
+
+def known_migrations() -> list[str]:
+    """The names of the migration files shipped with this code, oldest first."""
+    folder = Path(_migrations.__file__).parent
+    return sorted(p.stem for p in folder.glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
+async def pending_migrations() -> list[str]:
+    """Migrations this code ships that the database has not applied (empty: current)."""
+    _, rows = await connections.get("default").execute_query(
+        "SELECT app, name FROM tortoise_migrations"
+    )
+    applied = {row["name"] for row in rows if row["app"] == APP_LABEL}
+    return [name for name in known_migrations() if name not in applied]

@@ -42,7 +42,8 @@ from api.upward import admin_routes as upward_admin
 from api.upward.sync import Sync
 from api.web.console import console_routes
 from api.web.error_handlers import EXCEPTION_HANDLERS
-from api.web.health import healthz
+from api.web.health import healthz, readyz
+from api.web.metrics import RequestRecorder, metrics_endpoint, route_templates
 from api.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from api.web.miniapp import miniapp_routes
 from api.web.openapi import build_openapi, docs_page, openapi_json
@@ -100,6 +101,8 @@ def api_routes() -> list[BaseRoute]:
     """Every route of the public API: the service's own, then the doors."""
     return [
         Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/openapi.json", openapi_json, methods=["GET"], include_in_schema=False),
         Route("/docs", docs_page, methods=["GET"], include_in_schema=False),
         *resident_door(),
@@ -143,7 +146,7 @@ def create_app(
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[
-            Middleware(RequestContextMiddleware),
+            Middleware(RequestContextMiddleware, recorder=RequestRecorder(route_templates(routes))),
             Middleware(BodyLimitMiddleware, limit=settings.max_body_bytes),
         ],
     )

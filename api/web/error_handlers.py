@@ -5,6 +5,13 @@ from __future__ import annotations
 import logging
 
 import asyncpg
+from redis.exceptions import (
+    AskError,
+    ClusterError,
+    ReadOnlyError,
+    RedisClusterException,
+    TryAgainError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from starlette.exceptions import HTTPException
@@ -12,6 +19,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from tortoise.exceptions import DBConnectionError, IntegrityError
 
+from api import metrics
 from api.errors import DomainError
 from api.web.middleware import answer_headers
 
@@ -62,12 +70,14 @@ async def client_gone(request: Request, exc: Exception) -> Response:
 async def store_unavailable(request: Request, exc: Exception) -> Response:
     """Redis refused, timed out or had no free connection (api/kv.py bounds each wait)."""
     log.warning("store unavailable", extra={"fields": {"error": repr(exc)}})
+    metrics.STORE_ERRORS.labels(type(exc).__name__).inc()
     return _json(503, "STORE_UNAVAILABLE", "the cache is unavailable; retry shortly", _retry())
 
 
 async def db_unavailable(request: Request, exc: Exception) -> Response:
     """The database could not be reached or dropped the connection."""
     log.warning("database unavailable", extra={"fields": {"error": repr(exc)}})
+    metrics.DB_ERRORS.labels(type(exc).__name__).inc()
     return _json(503, "DB_UNAVAILABLE", "the database is unavailable; retry shortly", _retry())
 
 
@@ -102,6 +112,15 @@ EXCEPTION_HANDLERS = {
     ClientDisconnect: client_gone,
     RedisConnectionError: store_unavailable,  # also "No connection available." from the pool
     RedisTimeoutError: store_unavailable,
+    # A Redis Cluster in failover or resharding, past the client's retries: the slot's master
+    # is down (CLUSTERDOWN, MASTERDOWN), not known yet, demoted (READONLY), or still moving.
+    ClusterError: store_unavailable,
+    # No node of the cluster answers (its client's own exception class; the unit test of
+    # api/kv.py's slots keeps cross-slot mistakes, the other member of this class, out).
+    RedisClusterException: store_unavailable,
+    ReadOnlyError: store_unavailable,
+    TryAgainError: store_unavailable,
+    AskError: store_unavailable,  # and MovedError
     DBConnectionError: db_unavailable,
     asyncpg.PostgresConnectionError: db_unavailable,
     asyncpg.exceptions.OperatorInterventionError: db_unavailable,  # shutting down, starting up

@@ -1,5 +1,5 @@
-"""Pure-ASGI middleware: request ids, security headers, JSON access logs and the body-size
-ceiling.
+"""Pure-ASGI middleware: request ids, security headers, JSON access logs, request metrics and
+the body-size ceiling.
 
 Pure ASGI (not BaseHTTPMiddleware) because it sits on every request's hot path.
 """
@@ -11,7 +11,7 @@ import logging
 import re
 import time
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -57,16 +57,23 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+class Recorder(Protocol):
+    """Counts an answered request (``api.web.metrics.RequestRecorder``)."""
+
+    def record(self, scope: Scope, status: int, seconds: float) -> None: ...
+
+
 class RequestContextMiddleware:
     """Gives every request an id (``X-Request-ID`` echoed or made), adds the security headers
-    (:func:`answer_headers`) and logs one JSON line.
+    (:func:`answer_headers`), logs one JSON line and hands status and duration to ``recorder``.
 
     The line holds method, path (never the query string, which may carry a phone number),
     status and duration: no personal datum.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, recorder: Recorder | None = None) -> None:
         self.app = app
+        self.recorder = recorder
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -90,6 +97,9 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            elapsed = time.perf_counter() - started
+            if self.recorder is not None:
+                self.recorder.record(scope, status, elapsed)
             if log.isEnabledFor(logging.INFO):
                 log.info(
                     "request",
@@ -99,7 +109,7 @@ class RequestContextMiddleware:
                             "method": scope["method"],
                             "path": scope["path"],
                             "status": status,
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                            "duration_ms": round(elapsed * 1000, 2),
                         }
                     },
                 )
