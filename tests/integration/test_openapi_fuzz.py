@@ -40,11 +40,13 @@ def no_validation_error(ctx, response, case) -> bool | None:
 
 
 def _callers(definition: dict) -> list[str]:
-    # openapi.py writes "Callers: admin, resident" for authenticated operations.
+    # openapi.py ends an authenticated operation's description with "Callers: admin, resident."
+    # (or "Callers: client with scope `pos`.").
     description = definition.get("description", "")
-    if not description.startswith("Callers: "):
+    if "Callers: " not in description:
         return ["public"]
-    return [c.strip() for c in description.removeprefix("Callers: ").split(" with ")[0].split(",")]
+    named = description.rsplit("Callers: ", 1)[1].rstrip(".").split(" with ")[0]
+    return [c.strip() for c in named.split(",")]
 
 
 def _run(operation, headers: dict[str, str], base_url: str) -> None:
