@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from api.bounds import Day, Id, line, text
+from api.bounds import Day, Id, key, line, text
 from api.schemas import Body, Out
 
 
@@ -67,3 +67,31 @@ class StatsOut(Out):
     last: date = Field(serialization_alias="to")
     issued: Figures = Field(description="cards collected")
     used: Figures = Field(description="cards used at a terminal")
+
+
+class UserCreate(Body):
+    username: key(64)
+    role: Literal["centre_admin", "region_admin", "institution_admin", "auditor", "clerk"]
+    scope: key(32) | None = None
+
+
+class UserCreated(Out):
+    username: str
+    role: str
+    scope: str | None
+    password: str = Field(description="shown once")
+    totp_uri: str = Field(description="otpauth:// enrolment, shown once")
+    totp_qr_svg: str = Field(description="the enrolment URI as a QR image (SVG)")
+
+
+class UserOut(Out):
+    username: str
+    role: str
+    scope: str | None
+    active: bool = Field(validation_alias="is_active")
+    created_by: str | None
+    created_at: datetime
+
+
+class UserList(Out):
+    users: list[UserOut]

@@ -111,7 +111,7 @@ async def sign_in(
         "kind": "admin",
         "sub": str(user.id),
         "scopes": ["admin"],
-        "attrs": {"username": username},
+        "attrs": {"username": username, "role": user.role, "scope": user.scope},
     }
     token = await tokens.issue(ctx.kv, claims, ttl, group=f"admin:{user.id}")
     await audit.record(origin, "admin.sign_in", actor_type="admin", actor_id=username)
