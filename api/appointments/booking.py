@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from api.appointments import policy
 from api.appointments.models import Appointment, Schedule, Slot
 from api.appointments.notices import notice
+from api.cards import state as card_state
 from api.cards.service import bound_card
 from api.context import AppContext
 from api.errors import DomainError, not_found
@@ -100,6 +101,9 @@ async def book(ctx: AppContext, caller: Caller, card_id: str, slot_id: int) -> A
     await _refuse_sold_out(ctx, slot_id)
     card = await bound_card(caller, card_id)
     refuse_unusable(card.status)
+    state = await card_state.current(ctx, card.card_id)
+    if state is not None:
+        card_state.refuse_barred(state)
     slot = await _bookable_slot(ctx, slot_id, at)
     await _refuse_suspended(ctx, card.card_id, at)
     schedule: Schedule = slot.schedule

@@ -4,7 +4,7 @@ and the dynamic code lifetime."""
 from __future__ import annotations
 
 from api.auth import service as clients
-from api.terminals import administration, service
+from api.terminals import administration
 from api.terminals.models import Terminal
 from api.terminals.schemas import (
     QrSettings,
@@ -13,7 +13,6 @@ from api.terminals.schemas import (
     TerminalList,
     TerminalOut,
 )
-from api.terminals.settings_store import qr_lifetime
 from api.web.caller import caller_of, ctx_of
 from api.web.endpoint import admin_route
 from api.web.http import Request
@@ -44,7 +43,11 @@ async def create_terminal(request: Request, body: TerminalCreate) -> TerminalOut
 
 async def list_terminals(request: Request) -> TerminalList:
     """Every terminal."""
-    return TerminalList(terminals=[await terminal_out(t) for t in await service.list_terminals()])
+    return TerminalList(
+        terminals=[
+            await terminal_out(t) for t in await administration.list_terminals(caller_of(request))
+        ]
+    )
 
 
 async def revoke_terminal(request: Request) -> TerminalOut:
@@ -65,7 +68,9 @@ async def rotate_terminal(request: Request) -> TerminalOut:
 
 async def get_qr_settings(request: Request) -> QrSettingsOut:
     """The dynamic code lifetime in force."""
-    return QrSettingsOut(lifetime=await qr_lifetime(ctx_of(request)))
+    return QrSettingsOut(
+        lifetime=await administration.qr_settings(ctx_of(request), caller_of(request))
+    )
 
 
 async def put_qr_settings(request: Request, body: QrSettings) -> QrSettingsOut:

@@ -10,6 +10,7 @@ from tortoise.exceptions import IntegrityError
 from api.audit import service as audit
 from api.auth import service as clients
 from api.cards import physical
+from api.cards import state as card_state
 from api.context import AppContext
 from api.errors import DomainError, not_found
 from api.kv import key
@@ -119,6 +120,9 @@ async def link_physical_card(
     card, identity, created = await physical.link_physical_card(ctx, caller, chip)
     await card.fetch_related("person")
     verification.refuse_unusable(card.status)
+    state = await card_state.current(ctx, card.card_id)
+    if state is not None:
+        card_state.refuse_barred(state)
     patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)
     _record_usage(ctx, caller, terminal, card.card_id, card.issuer, scene, medstep)
     return verification.verified_card(card, identity), patient_id, created

@@ -132,6 +132,7 @@ async def verify_local(
     if not taken:
         raise DomainError("QR_REPLAYED", "this code has already been used; refresh it")
     refuse_unusable(state.status)
+    card_state.refuse_barred(state)
     return VerifiedCard(
         card_id=found.card_id,
         issuer=found.issuer,
