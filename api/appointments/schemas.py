@@ -238,6 +238,3 @@ class CatalogueScheduleQuery(Body):
     hospital_code: key(32)
     date: Day | None = None
 
-
-class ScheduleList(Out):
-    schedules: list[ScheduleOut]
