@@ -237,4 +237,3 @@ class SchedulePatch(Body):
 class CatalogueScheduleQuery(Body):
     hospital_code: key(32)
     date: Day | None = None
-
