@@ -20,6 +20,12 @@ from api.policy import Place, Reach
 from api.principals import Caller
 
 
+async def ensure(code: str, **fields: Any) -> Institution:
+    """Register or update an institution as the system (the demo's seed, commands)."""
+    found, _ = await Institution.update_or_create(code=code, defaults=fields)
+    return found
+
+
 async def place_of(code: str | None) -> Place:
     """Where an institution lies (an unregistered code lies in no region)."""
     if not code:
