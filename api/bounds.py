@@ -100,15 +100,19 @@ PATH_PARAMETERS: dict[str, Any] = {
     "client_id": key(64),
     "department_id": Id,
     "discrepancy_id": Id32,
+    "doctor_id": Id,
     "entry_id": Id,
     "event": key(32),
     "hospital_code": key(32),
+    "institution_code": key(32),
     "merge_id": key(24),
     "message_id": Id,
     "payment_id": key(32),
     "person_id": key(24),
+    "region_code": key(6),
     "schedule_id": Id,
     "terminal_id": key(64),
+    "username": key(64),
 }
 _ADAPTERS = {name: TypeAdapter(kind) for name, kind in PATH_PARAMETERS.items()}
 

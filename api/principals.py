@@ -24,6 +24,16 @@ class Caller:
     # settled, this caller is known only from claims the token had (see ``api_route``).
     token_check: TokenCheck | None = None
 
+    @property
+    def role(self) -> str | None:
+        """An admin's role (``centre_admin``…; ``api.policy``), from its session's claims."""
+        return self.attrs.get("role") if self.kind == "admin" else None
+
+    @property
+    def scope(self) -> str | None:
+        """An admin's scope: a region code or an institution code (None: the whole centre)."""
+        return self.attrs.get("scope") if self.kind == "admin" else None
+
     def has_scope(self, scope: str) -> bool:
         """True when this caller was granted ``scope``."""
         return scope in self.scopes

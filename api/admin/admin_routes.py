@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from api.admin import service, stats
+from api.admin import administration, service, stats, users
 from api.admin.schemas import (
     AuditEntryOut,
     AuditOut,
@@ -15,13 +15,14 @@ from api.admin.schemas import (
     StatsAnswer,
     StatsOut,
     StatsQuery,
+    UserCreate,
+    UserCreated,
+    UserList,
+    UserOut,
 )
-from api.audit import service as audit
-from api.auth import service as clients
 from api.auth.models import Client
 from api.auth.schemas import ClientCreate, ClientCreated, ClientList, ClientOut
 from api.indicators import export
-from api.indicators import service as indicators
 from api.indicators.schemas import IndicatorRowOut, IndicatorsOut
 from api.timefmt import today
 from api.web.caller import caller_of, ctx_of, origin_of
@@ -60,37 +61,37 @@ async def end_session(request: Request) -> None:
 
 async def create_client(request: Request, body: ClientCreate) -> ClientCreated:
     """Register a partner, terminal or peer client; its secret is shown only in this answer."""
-    client, secret = await clients.create_client(
-        ctx_of(request), **body.model_dump(), actor=caller_of(request)
+    client, secret = await administration.create_client(
+        ctx_of(request), caller_of(request), body.model_dump()
     )
     return client_out(client, secret)
 
 
 async def list_clients(request: Request) -> ClientList:
     """Every registered client (never their secrets)."""
-    found = await clients.list_clients(request.query_params.get("kind"))
+    found = await administration.list_clients(caller_of(request), request.query_params.get("kind"))
     return ClientList(clients=[ClientOut(**client_out(c).model_dump()) for c in found])
 
 
 async def revoke_client(request: Request) -> ClientOut:
     """Revoke a client: its tokens end and it can sign no more."""
-    client = await clients.revoke_client(
-        ctx_of(request), request.path_params["client_id"], caller_of(request)
+    client = await administration.revoke_client(
+        ctx_of(request), caller_of(request), request.path_params["client_id"]
     )
     return ClientOut(**client_out(client).model_dump())
 
 
 async def rotate_client_secret(request: Request) -> ClientCreated:
     """Give an HMAC client a new secret, shown once; the old one stops working."""
-    client, secret = await clients.rotate_secret(
-        ctx_of(request), request.path_params["client_id"], caller_of(request)
+    client, secret = await administration.rotate_client_secret(
+        ctx_of(request), caller_of(request), request.path_params["client_id"]
     )
     return client_out(client, secret)
 
 
 async def list_audit(request: Request, query: AuditQuery) -> AuditOut:
     """Who read or changed what, newest first."""
-    found = await audit.entries(**query.model_dump())
+    found = await administration.audit_entries(caller_of(request), query.model_dump())
     return AuditOut(entries=[AuditEntryOut.model_validate(e) for e in found])
 
 
@@ -104,7 +105,9 @@ async def show_stats(request: Request, query: StatsQuery) -> dict | Response:
     last = query.last or today(tz)
     first = query.first or last - timedelta(days=29)
     if query.group_by:
-        rows = await indicators.indicators(first, last, query.group_by, tz, query.region)
+        rows = await administration.indicator_rows(
+            caller_of(request), first, last, query.group_by, tz, query.region
+        )
         if query.format != "json":
             name = export.filename(
                 query.group_by, first.isoformat(), last.isoformat(), query.format
@@ -117,9 +120,39 @@ async def show_stats(request: Request, query: StatsQuery) -> dict | Response:
         answer = IndicatorsOut(first=first, last=last, group_by=query.group_by,
                                rows=[IndicatorRowOut.model_validate(r) for r in rows])  # fmt: skip
         return answer.model_dump(mode="json", by_alias=True)
-    figures = StatsOut(first=first, last=last, issued=await stats.issued(first, last, tz),
-                       used=await stats.used(first, last, tz))  # fmt: skip
+    within = await administration.stats_reach(caller_of(request))
+    figures = StatsOut(first=first, last=last, issued=await stats.issued(first, last, tz, within),
+                       used=await stats.used(first, last, tz, within))  # fmt: skip
     return figures.model_dump(mode="json", by_alias=True)
+
+
+def user_out(user: object) -> UserOut:
+    """A staff account as the admin API shows it."""
+    return UserOut.model_validate(user)
+
+
+async def create_user(request: Request, body: UserCreate) -> UserCreated:
+    """Create a staff account with a role and a scope; its one-time password and TOTP
+    enrolment are shown only in this answer."""
+    made = await users.create_user(
+        ctx_of(request), caller_of(request), body.username, body.role, body.scope
+    )
+    return UserCreated(username=made.user.username, role=made.user.role, scope=made.user.scope,
+                       password=made.password, totp_uri=made.totp_uri,
+                       totp_qr_svg=made.totp_qr_svg)  # fmt: skip
+
+
+async def list_users(request: Request) -> UserList:
+    """Staff accounts inside your scope."""
+    return UserList(users=[user_out(u) for u in await users.list_users(caller_of(request))])
+
+
+async def disable_user(request: Request) -> UserOut:
+    """Disable a staff account: it signs in no more and its sessions end at once."""
+    user = await users.disable_user(
+        ctx_of(request), caller_of(request), request.path_params["username"]
+    )
+    return user_out(user)
 
 
 routes = [
@@ -152,6 +185,19 @@ routes = [
         rotate_client_secret,
         response=ClientCreated,
     ),
+    admin_route(
+        "POST",
+        "/api/v1/admin/users",
+        create_user,
+        body=UserCreate,
+        response=UserCreated,
+        status=201,
+        errors=["CONFLICT", "FORBIDDEN"],
+    ),  # fmt: skip
+    admin_route("GET", "/api/v1/admin/users", list_users, response=UserList),
+    admin_route(
+        "POST", "/api/v1/admin/users/{username}/disable", disable_user, response=UserOut
+    ),  # fmt: skip
     admin_route("GET", "/api/v1/admin/audit", list_audit, query=AuditQuery, response=AuditOut),
     admin_route(
         "GET",

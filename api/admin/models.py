@@ -18,6 +18,11 @@ class AdminUser(Model):
     failed_attempts = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
     is_active = fields.BooleanField(default=True)
+    # What the admin may do and where (api/policy.py): a region code, an institution code, or
+    # nothing for the whole centre.
+    role = fields.CharField(max_length=24, default="centre_admin")
+    scope = fields.CharField(max_length=32, null=True)
+    created_by = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, RootModel
 
-from api.bounds import Day, Id, line, text
+from api.bounds import Day, Id, key, line, text
 from api.indicators.schemas import IndicatorsOut
 from api.schemas import Body, Out
 
@@ -84,3 +84,31 @@ class StatsOut(Out):
 
 class StatsAnswer(RootModel[StatsOut | IndicatorsOut]):
     """Without ``group_by`` the totals and breakdowns; with it the grouped rows."""
+
+
+class UserCreate(Body):
+    username: key(64)
+    role: Literal["centre_admin", "region_admin", "institution_admin", "auditor", "clerk"]
+    scope: key(32) | None = None
+
+
+class UserCreated(Out):
+    username: str
+    role: str
+    scope: str | None
+    password: str = Field(description="shown once")
+    totp_uri: str = Field(description="otpauth:// enrolment, shown once")
+    totp_qr_svg: str = Field(description="the enrolment URI as a QR image (SVG)")
+
+
+class UserOut(Out):
+    username: str
+    role: str
+    scope: str | None
+    active: bool = Field(validation_alias="is_active")
+    created_by: str | None
+    created_at: datetime
+
+
+class UserList(Out):
+    users: list[UserOut]

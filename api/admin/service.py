@@ -28,8 +28,16 @@ class NewAdmin:
     provisioning_uri: str
 
 
-async def create_admin(ctx: AppContext, username: str, *, reset: bool = False) -> NewAdmin:
-    """Create an admin with a generated password and TOTP secret.
+async def create_admin(
+    ctx: AppContext,
+    username: str,
+    *,
+    reset: bool = False,
+    role: str | None = None,
+    scope: str | None = None,
+) -> NewAdmin:
+    """Create an admin (a ``centre_admin`` unless ``role`` says) with a generated password and
+    TOTP secret. A reset keeps the account's role and scope unless ``role`` is given.
 
     ``reset`` replaces both for an existing account (the demo re-seeds its admin this way);
     otherwise an existing username is refused.
@@ -42,7 +50,10 @@ async def create_admin(ctx: AppContext, username: str, *, reset: bool = False) -
         "last_totp_step": 0,
         "failed_attempts": 0,
         "locked_until": None,
+        "is_active": True,
     }
+    if role is not None:
+        values.update(role=role, scope=scope)
     existing = await AdminUser.get_or_none(username=username)
     if existing and not reset:
         raise DomainError("CONFLICT", f"admin {username!r} already exists")
@@ -111,7 +122,7 @@ async def sign_in(
         "kind": "admin",
         "sub": str(user.id),
         "scopes": ["admin"],
-        "attrs": {"username": username},
+        "attrs": {"username": username, "role": user.role, "scope": user.scope},
     }
     token = await tokens.issue(ctx.kv, claims, ttl, group=f"admin:{user.id}")
     await audit.record(origin, "admin.sign_in", actor_type="admin", actor_id=username)

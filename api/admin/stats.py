@@ -46,12 +46,16 @@ def _breakdown(rows: Iterable[tuple[str, str, str, str]]) -> dict[str, object]:
             "by_institution": counts("inst"), "by_channel": counts("chan")}  # fmt: skip
 
 
-async def issued(first: date, last: date, tz: str) -> dict[str, object]:
-    """Cards collected between ``first`` and ``last`` (local days, inclusive)."""
+async def issued(
+    first: date, last: date, tz: str, within: set[str] | None = None
+) -> dict[str, object]:
+    """Cards collected between ``first`` and ``last`` (local days, inclusive), at the
+    institutions ``within`` when given."""
     start, end = _span(first, last, tz)
-    rows = await Card.filter(created_at__gte=start, created_at__lt=end).values_list(
-        "card_id", "created_at", "institution_code", "channel_app_id"
-    )
+    query = Card.filter(created_at__gte=start, created_at__lt=end)
+    if within is not None:
+        query = query.filter(institution_code__in=sorted(within))
+    rows = await query.values_list("card_id", "created_at", "institution_code", "channel_app_id")
     kinds = dict(await ChannelApp.all().values_list("app_id", "kind"))
     return _breakdown(
         (str(card), local(at, tz).date().isoformat(), inst or NONE,
@@ -60,12 +64,16 @@ async def issued(first: date, last: date, tz: str) -> dict[str, object]:
     )  # fmt: skip
 
 
-async def used(first: date, last: date, tz: str) -> dict[str, object]:
-    """Distinct cards used at terminals between ``first`` and ``last`` (local days)."""
+async def used(
+    first: date, last: date, tz: str, within: set[str] | None = None
+) -> dict[str, object]:
+    """Distinct cards used at terminals between ``first`` and ``last`` (local days), at the
+    institutions ``within`` when given."""
     start, end = _span(first, last, tz)
-    rows = await CardUsage.filter(at__gte=start, at__lt=end).values_list(
-        "card_id", "at", "institution_code", "channel_code"
-    )
+    query = CardUsage.filter(at__gte=start, at__lt=end)
+    if within is not None:
+        query = query.filter(institution_code__in=sorted(within))
+    rows = await query.values_list("card_id", "at", "institution_code", "channel_code")
     return _breakdown(
         (str(card), local(at, tz).date().isoformat(), str(inst), str(chan))
         for card, at, inst, chan in rows

@@ -5,18 +5,29 @@ from __future__ import annotations
 
 from api.appointments import administration
 from api.appointments.catalog import SlotSpec
+from api.appointments.models import Department, Doctor
 from api.appointments.schemas import (
+    CatalogueDepartmentList,
+    CatalogueDepartmentOut,
+    CatalogueDoctorList,
+    CatalogueDoctorOut,
+    CatalogueScheduleQuery,
     DepartmentCreate,
     DepartmentOut,
+    DepartmentPatch,
     DoctorCreate,
     DoctorOut,
+    DoctorPatch,
     HospitalCreate,
+    HospitalList,
     HospitalOut,
     ImportProblem,
     ImportReport,
     ImportRows,
     ScheduleCreate,
+    ScheduleList,
     ScheduleOut,
+    SchedulePatch,
     StopOut,
     StopRequest,
 )
@@ -30,8 +41,9 @@ from api.web.http import Request
 async def create_hospital(request: Request, body: HospitalCreate) -> HospitalOut:
     """Create or update a hospital."""
     made = await administration.put_hospital(
-        caller_of(request), body.code, body.name, body.checkin_opens_minutes, body.timezone
-    )
+        caller_of(request), body.code, body.name, body.checkin_opens_minutes, body.timezone,
+        body.region_code,
+    )  # fmt: skip
     return HospitalOut.model_validate(made)
 
 
@@ -80,7 +92,102 @@ async def stop_schedule(request: Request, body: StopRequest) -> StopOut:
     return StopOut(schedule_id=schedule_id, status="stopped", cancelled=cancelled)
 
 
+async def list_hospitals(request: Request) -> HospitalList:
+    """Hospitals inside your scope."""
+    found = await administration.hospitals(caller_of(request))
+    return HospitalList(hospitals=[HospitalOut.model_validate(h) for h in found])
+
+
+def _department_out(found: Department) -> CatalogueDepartmentOut:
+    return CatalogueDepartmentOut(department_id=found.id, name=found.name, code=found.code,
+                                  active=found.active)  # fmt: skip
+
+
+def _doctor_out(found: Doctor) -> CatalogueDoctorOut:
+    return CatalogueDoctorOut(
+        doctor_id=found.id, code=found.code, name=found.name, title=found.title,
+        specialty=found.specialty, department_id=found.department_id,  # type: ignore[attr-defined]
+        active=found.active,
+    )  # fmt: skip
+
+
+async def list_departments(request: Request) -> CatalogueDepartmentList:
+    """A hospital's departments, retired ones included."""
+    found = await administration.departments(
+        caller_of(request), request.path_params["hospital_code"]
+    )
+    return CatalogueDepartmentList(departments=[_department_out(d) for d in found])
+
+
+async def update_department(request: Request, body: DepartmentPatch) -> CatalogueDepartmentOut:
+    """Rename a department."""
+    found = await administration.update_department(
+        caller_of(request), path_int(request, "department_id"), body.name
+    )
+    return _department_out(found)
+
+
+async def retire_department(request: Request) -> CatalogueDepartmentOut:
+    """Retire a department and its doctors: no new schedules, gone from residents' lists."""
+    found = await administration.retire_department(
+        caller_of(request), path_int(request, "department_id")
+    )
+    return _department_out(found)
+
+
+async def list_doctors(request: Request) -> CatalogueDoctorList:
+    """A department's doctors, retired ones included."""
+    found = await administration.doctors(caller_of(request), path_int(request, "department_id"))
+    return CatalogueDoctorList(doctors=[_doctor_out(d) for d in found])
+
+
+async def update_doctor(request: Request, body: DoctorPatch) -> CatalogueDoctorOut:
+    """Change a doctor's name, title or specialty."""
+    found = await administration.update_doctor(
+        caller_of(request), path_int(request, "doctor_id"), body.model_dump(exclude_unset=True)
+    )
+    return _doctor_out(found)
+
+
+async def retire_doctor(request: Request) -> CatalogueDoctorOut:
+    """Retire a doctor: no new schedules."""
+    found = await administration.retire_doctor(caller_of(request), path_int(request, "doctor_id"))
+    return _doctor_out(found)
+
+
+async def list_schedules(request: Request, query: CatalogueScheduleQuery) -> ScheduleList:
+    """A hospital's schedules (of one day, when given), stopped ones included."""
+    found = await administration.schedules(caller_of(request), query.hospital_code, query.date)
+    return ScheduleList(schedules=[schedule_out(s) for s in found])
+
+
+async def update_schedule(request: Request, body: SchedulePatch) -> ScheduleOut:
+    """Change a schedule's room, or its fee while nobody holds a booking."""
+    found = await administration.update_schedule(
+        caller_of(request), path_int(request, "schedule_id"), body.model_dump(exclude_unset=True)
+    )
+    return schedule_out(found)
+
+
+DEPARTMENT = "/api/v1/admin/departments/{department_id}"
+DOCTOR = "/api/v1/admin/doctors/{doctor_id}"
+SCHEDULE = "/api/v1/admin/schedules/{schedule_id}"
+
 routes = [
+    admin_route("GET", "/api/v1/admin/hospitals", list_hospitals, response=HospitalList),
+    admin_route("GET", "/api/v1/admin/hospitals/{hospital_code}/departments", list_departments,
+                response=CatalogueDepartmentList),
+    admin_route("PATCH", DEPARTMENT, update_department, body=DepartmentPatch,
+                response=CatalogueDepartmentOut),
+    admin_route("POST", DEPARTMENT + "/retire", retire_department,
+                response=CatalogueDepartmentOut),
+    admin_route("GET", DEPARTMENT + "/doctors", list_doctors, response=CatalogueDoctorList),
+    admin_route("PATCH", DOCTOR, update_doctor, body=DoctorPatch, response=CatalogueDoctorOut),
+    admin_route("POST", DOCTOR + "/retire", retire_doctor, response=CatalogueDoctorOut),
+    admin_route("GET", "/api/v1/admin/schedules", list_schedules, query=CatalogueScheduleQuery,
+                response=ScheduleList),
+    admin_route("PATCH", SCHEDULE, update_schedule, body=SchedulePatch, response=ScheduleOut,
+                errors=["INVALID_STATE"]),
     admin_route("POST", "/api/v1/admin/hospitals", create_hospital, body=HospitalCreate,
                 response=HospitalOut, status=201),
     admin_route("POST", "/api/v1/admin/hospitals/{hospital_code}/departments", create_department,

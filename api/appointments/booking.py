@@ -19,6 +19,7 @@ from api import metrics
 from api.appointments import policy
 from api.appointments.models import Appointment, Schedule, Slot
 from api.appointments.notices import notice
+from api.cards import lifecycle
 from api.cards.lifecycle import refuse_unusable
 from api.cards.service import bound_card
 from api.context import AppContext
@@ -112,6 +113,9 @@ async def _book(ctx: AppContext, caller: Caller, card_id: str, slot_id: int) -> 
     await _refuse_sold_out(ctx, slot_id)
     card = await bound_card(caller, card_id)
     refuse_unusable(card.status)
+    state = await lifecycle.current(ctx, card.card_id)
+    if state is not None:
+        lifecycle.refuse_barred(state)
     slot = await _bookable_slot(ctx, slot_id, at)
     await _refuse_suspended(ctx, card.card_id, at)
     schedule: Schedule = slot.schedule

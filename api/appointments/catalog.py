@@ -82,7 +82,7 @@ async def upsert_doctor(
     department_id: int, code: str, name: str, title: str, specialty: str
 ) -> Doctor:
     """Create a doctor in a department (or update their name, title and specialty)."""
-    department = await Department.get_or_none(id=department_id)
+    department = await Department.get_or_none(id=department_id, active=True)
     if department is None:
         raise not_found("department")
     doctor, _ = await Doctor.update_or_create(
@@ -157,7 +157,7 @@ async def create_schedule(
 async def departments(hospital_code: str) -> list[Department]:
     """A hospital's departments, by name."""
     owner = await hospital(hospital_code)
-    return await Department.filter(hospital=owner).order_by("code", "id")
+    return await Department.filter(hospital=owner, active=True).order_by("code", "id")
 
 
 async def schedules(department_id: int, visit_date: date) -> list[Schedule]:

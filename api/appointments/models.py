@@ -48,6 +48,7 @@ class Department(Model):
     )
     code = fields.CharField(max_length=32)
     name = fields.CharField(max_length=128)
+    active = fields.BooleanField(default=True)  # a retired department takes no new schedules
 
     class Meta:
         table = "department"
@@ -65,6 +66,7 @@ class Doctor(Model):
     name = fields.CharField(max_length=64)
     title = fields.CharField(max_length=64, default="")
     specialty = fields.CharField(max_length=255, default="")
+    active = fields.BooleanField(default=True)  # a retired doctor takes no new schedules
 
     class Meta:
         table = "doctor"

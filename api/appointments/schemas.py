@@ -113,6 +113,9 @@ class HospitalCreate(Body):
         default=60, ge=0, le=MAX_CHECKIN_MINUTES, description="null: check-in opens at booking"
     )
     timezone: TimeZone = "Asia/Shanghai"
+    region_code: str | None = Field(
+        default=None, pattern=r"^[1-9]\d{5}$", description="GB/T 2260 region (institution register)"
+    )
 
 
 class HospitalOut(Out):
@@ -192,3 +195,45 @@ class ImportRow(Body):
     capacity: int = Field(ge=1, le=1000)
     fee: Fen
     room: line(64, min_length=0) = ""
+
+
+class HospitalList(Out):
+    hospitals: list[HospitalOut]
+
+
+class CatalogueDepartmentOut(DepartmentOut):
+    active: bool
+
+
+class CatalogueDepartmentList(Out):
+    departments: list[CatalogueDepartmentOut]
+
+
+class CatalogueDoctorOut(DoctorOut):
+    code: str
+    department_id: int
+    active: bool
+
+
+class CatalogueDoctorList(Out):
+    doctors: list[CatalogueDoctorOut]
+
+
+class DepartmentPatch(Body):
+    name: line(128)
+
+
+class DoctorPatch(Body):
+    name: line(64) | None = None
+    title: line(64) | None = None
+    specialty: line(255, min_length=0) | None = None
+
+
+class SchedulePatch(Body):
+    fee: int | None = Field(default=None, ge=0, le=2**31 - 1, description="fen")
+    room: line(64, min_length=0) | None = None
+
+
+class CatalogueScheduleQuery(Body):
+    hospital_code: key(32)
+    date: Day | None = None

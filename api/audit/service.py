@@ -60,8 +60,9 @@ async def entries(
     action: str | None = None,
     target_id: str | None = None,
     actor_id: str | None = None,
+    actors: set[str] | None = None,
 ) -> list[AuditEntry]:
-    """Entries newest first, filtered, paged by id."""
+    """Entries newest first, filtered, paged by id (``actors``: only theirs)."""
     query = AuditEntry.all()
     if before_id:
         query = query.filter(id__lt=before_id)
@@ -71,4 +72,6 @@ async def entries(
         query = query.filter(target_id=target_id)
     if actor_id:
         query = query.filter(actor_id=actor_id)
+    if actors is not None:
+        query = query.filter(actor_id__in=sorted(actors))
     return await query.order_by("-id").limit(limit)

@@ -32,7 +32,7 @@ async def issue(ctx: AppContext, caller: Caller, card_id: str, mode: str | None)
     """
     state = await lifecycle.of_holder(ctx, caller, card_id)
     lifecycle.refuse_unusable(state.status)
-    found = await card_material.by_id(ctx, card_id)
+    found = await card_material.by_id(ctx, card_id, state.ref)
     if found is None:  # the state was just read: only a deleted card gets here
         raise not_found("card")
     mode = mode or state.display_mode

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from api.audit import service as audit
-from api.cards.models import Card, CardBinding, CardEvent
+from api.cards.models import BlacklistEntry, Card, CardBinding, CardEvent, Person
 from api.context import AppContext
 from api.errors import DomainError, not_found
 from api.kv import key
@@ -62,18 +62,19 @@ class CardState:
     ref: str
     display_mode: str
     holders: tuple[str, ...]
+    # The holder is on the blacklist: the card is refused wherever it is used (BLACKLISTED).
+    barred: bool = False
 
     def encode(self) -> str:
         """Compact JSON for the store."""
-        return json.dumps(
-            [self.status, self.ref, self.display_mode, list(self.holders)], separators=(",", ":")
-        )
+        fields = [self.status, self.ref, self.display_mode, list(self.holders)]
+        return json.dumps(fields + [1] if self.barred else fields, separators=(",", ":"))
 
     @classmethod
     def decode(cls, raw: str) -> CardState:
         """The state :meth:`encode` wrote."""
-        status, ref, mode, holders = json.loads(raw)
-        return cls(status, ref, mode, tuple(holders))
+        status, ref, mode, holders, *barred = json.loads(raw)
+        return cls(status, ref, mode, tuple(holders), bool(barred))
 
 
 def state_key(card_id: str) -> str:
@@ -88,11 +89,17 @@ def _generation_key(card_id: str) -> str:
 async def load(ctx: AppContext, card_id: str) -> CardState | None:
     """Read the state from the database and mirror it; None for an unknown card."""
     seen = await ctx.kv.get(_generation_key(card_id))
-    card = await Card.get_or_none(card_id=card_id).only("status", "static_ref", "display_mode")
+    card = await Card.get_or_none(card_id=card_id).only(
+        "status", "static_ref", "display_mode", "person_id"
+    )
     if card is None:
         return None
     holders = await CardBinding.filter(card_id=card_id).values_list("user_id", flat=True)
-    state = CardState(card.status, card.static_ref, card.display_mode, tuple(sorted(holders)))
+    person = await Person.get(id=card.person_id).only("id_type", "id_number_idx")
+    barred = await BlacklistEntry.exists(id_type=person.id_type, id_number_idx=person.id_number_idx)
+    state = CardState(
+        card.status, card.static_ref, card.display_mode, tuple(sorted(holders)), barred
+    )
     await ctx.kv.set_if_unchanged(
         state_key(card_id), state.encode(), STATE_TTL, guard=_generation_key(card_id), seen=seen
     )
@@ -114,6 +121,18 @@ async def of_holder(ctx: AppContext, caller: Caller, card_id: str) -> CardState:
     if state is None or caller.id not in state.holders:
         raise not_found("card")
     return state
+
+
+def refuse_barred(state: CardState) -> None:
+    """403 ``BLACKLISTED`` for the card of a person on the blacklist."""
+    if state.barred:
+        raise DomainError("BLACKLISTED", "this person's card may not be used; ask the card centre")
+
+
+async def current(ctx: AppContext, card_id: str) -> CardState | None:
+    """A card's state: the copy in one read, or the database on a miss."""
+    raw = await ctx.kv.get(state_key(card_id))
+    return CardState.decode(raw) if raw else await load(ctx, card_id)
 
 
 async def forget(ctx: AppContext, card_id: str) -> None:

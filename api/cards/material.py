@@ -26,6 +26,7 @@ class CardMaterial:
 
     card_id: str
     issuer: str
+    ref: str  # the QR reference this material was read with (a replaced card has a new one)
     totp_key: bytes
     gender: str
     birth_date: date | None
@@ -52,10 +53,12 @@ async def by_ref(ctx: AppContext, ref: str) -> CardMaterial | None:
     return _remember(ctx, card) if card else None
 
 
-async def by_id(ctx: AppContext, card_id: str) -> CardMaterial | None:
-    """A card's material by id, or None for an unknown card."""
+async def by_id(ctx: AppContext, card_id: str, ref: str | None = None) -> CardMaterial | None:
+    """A card's material by id, or None for an unknown card. With ``ref`` (the reference in
+    the card's state), material cached under an older reference (before a replacement gave
+    the card new code material) is read again."""
     cached = ctx.cache.get(("card", card_id))
-    if cached is not None:
+    if cached is not None and (ref is None or cached.ref == ref):
         return cached
     card = await Card.get_or_none(card_id=card_id).select_related("person")
     return _remember(ctx, card) if card else None
@@ -72,6 +75,7 @@ def _remember(ctx: AppContext, card: Card) -> CardMaterial:
     material = CardMaterial(
         card_id=card.card_id,
         issuer=card.issuer,
+        ref=card.static_ref,
         totp_key=qr.card_key(ring.open(card.totp_secret_sealed, context=TOTP_CONTEXT)),
         gender=person.gender,
         birth_date=person.birth_date,

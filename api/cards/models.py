@@ -54,6 +54,9 @@ class Card(Model):
     physical_card_idx = fields.CharField(max_length=64, null=True, unique=True)
     channel_app_id = fields.CharField(max_length=64, null=True)  # where it was collected
     institution_code = fields.CharField(max_length=32, null=True)
+    # The holder's home region (GB/T 2260, from a resident ID number's first six digits, which
+    # the masked number shows anyway): whose region admin manages the card.
+    region_code = fields.CharField(max_length=6, null=True, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -103,6 +106,7 @@ class BlacklistEntry(Model):
     id_type = fields.CharField(max_length=2)
     id_number_idx = fields.CharField(max_length=64)
     reason = fields.CharField(max_length=255)
+    region_code = fields.CharField(max_length=6, null=True)  # the person's home region
     created_by = fields.CharField(max_length=64)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -61,6 +61,14 @@ async def set_display(request: Request, body: DisplayRequest) -> CardOut:
     return card_out(ctx, held)
 
 
+async def replace_card(request: Request) -> CardOut:
+    """Replace the card (补换卡): it keeps its id and gets new code material; every code shown
+    before is refused from now on."""
+    ctx = ctx_of(request)
+    held = await service.holder_replace(ctx, caller_of(request), request.path_params["card_id"])
+    return card_out(ctx, await service.held_card(caller_of(request), held.card.card_id))
+
+
 async def report_loss(request: Request) -> CardOut:
     """Report the card lost: terminals refuse it until it is restored."""
     return await _holder_change(request, "report_loss")
@@ -121,5 +129,7 @@ routes = [
     resident_route("POST", CARD + "/loss", report_loss, response=CardOut, tags=["cards"],
                    errors=["INVALID_STATE"]),
     resident_route("POST", CARD + "/restore", restore, response=CardOut, tags=["cards"],
+                   errors=["INVALID_STATE"]),
+    resident_route("POST", CARD + "/replace", replace_card, response=CardOut, tags=["cards"],
                    errors=["INVALID_STATE"]),
 ]  # fmt: skip

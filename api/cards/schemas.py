@@ -80,6 +80,7 @@ class BlacklistOut(Out):
     id: int
     id_type: str
     reason: str
+    region_code: str | None = None
     created_by: str
     created_at: datetime
 
@@ -101,6 +102,8 @@ class AdminCardOut(Out):
     id_number_masked: str
     display_mode: str
     bindings: int
+    region_code: str | None = None
+    institution_code: str | None = None
     created_at: datetime
 
 
@@ -124,3 +127,15 @@ class QrSettings(Body):
 
 class QrSettingsOut(Out):
     lifetime: int
+
+
+class AdminCardQuery(Body):
+    """``?status=lost&region=3301``: cards in a lifecycle status, of residents of a region."""
+
+    status: Literal["active", "lost", "frozen", "cancelled"] | None = None
+    region: str | None = Field(default=None, pattern=r"^\d{2,6}$", max_length=6)
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
+class AdminCardList(Out):
+    cards: list[AdminCardOut]

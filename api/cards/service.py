@@ -101,9 +101,15 @@ async def issue_card(
         static_ref=secrets.token_hex(8),
         totp_secret_sealed=ctx.keys.ring.seal(pyotp.random_base32(32), context=TOTP_CONTEXT),
         channel_app_id=caller.attrs.get("app_id"),
+        region_code=home_region(parsed),
     )
     await platform_records.card_registered(ctx.settings, card.card_id, card.issuer, "standard")
     return card
+
+
+def home_region(parsed: IdentityNumber) -> str | None:
+    """The GB/T 2260 region a resident ID number names (its first six digits)."""
+    return parsed.number[:6] if parsed.id_type == "01" else None
 
 
 async def _bind(
@@ -187,6 +193,37 @@ async def set_display(ctx: AppContext, caller: Caller, card_id: str, mode: str) 
     return held
 
 
+REPLACEABLE = ("active", "lost")
+
+
+async def replace(ctx: AppContext, card: Card, who: Caller) -> Card:
+    """Replace a card (补换卡): it keeps its id and gets new code material, a new QR reference
+    and a new TOTP secret, so every code issued before, dynamic or printed, is refused
+    (``QR_FORGED``). A lost card comes back active."""
+    changes = {
+        "status": "active",
+        "static_ref": secrets.token_hex(8),
+        "totp_secret_sealed": ctx.keys.ring.seal(pyotp.random_base32(32), context=TOTP_CONTEXT),
+    }
+    async with lifecycle.changing(ctx, card.card_id):
+        updated = await Card.filter(card_id=card.card_id, status__in=REPLACEABLE).update(**changes)
+        if not updated:
+            raise DomainError("INVALID_STATE", f"a {card.status} card cannot be replaced")
+        await lifecycle.record_event(
+            card, "replace", who, from_status=card.status, to_status="active"
+        )
+        await audit.record(who, "card.replace", target_type="card", target_id=card.card_id)
+    await card.refresh_from_db()
+    return card
+
+
+async def holder_replace(ctx: AppContext, caller: Caller, card_id: str) -> HeldCard:
+    """A holder replaces their card (a new phone, a code seen by others)."""
+    held = await held_card(caller, card_id)
+    await replace(ctx, held.card, caller)
+    return held
+
+
 async def holder_change(ctx: AppContext, caller: Caller, card_id: str, action: str) -> HeldCard:
     """A holder reports their card lost or restores it."""
     held = await held_card(caller, card_id)
@@ -228,19 +265,42 @@ async def add_to_blacklist(
     entry, _ = await BlacklistEntry.get_or_create(
         id_type=parsed.id_type,
         id_number_idx=idx,
-        defaults={"reason": reason, "created_by": str(caller.attrs.get("username", caller.id))},
+        defaults={
+            "reason": reason,
+            "created_by": str(caller.attrs.get("username", caller.id)),
+            "region_code": home_region(parsed),
+        },  # fmt: skip
     )
     await audit.record(caller, "blacklist.add", target_type="blacklist", target_id=str(entry.id))
+    await _forget_person_card(ctx, entry)  # refused at the next use, on every worker
     return entry
 
 
-async def remove_from_blacklist(caller: Caller, entry_id: int) -> None:
-    """Lift a blacklist entry."""
-    if not await BlacklistEntry.filter(id=entry_id).delete():
+async def _forget_person_card(ctx: AppContext, entry: BlacklistEntry) -> None:
+    person = await Person.get_or_none(id_type=entry.id_type, id_number_idx=entry.id_number_idx)
+    card = await Card.get_or_none(person=person).only("card_id") if person else None
+    if card is not None:
+        await lifecycle.forget(ctx, card.card_id)
+
+
+async def blacklist_entry(entry_id: int) -> BlacklistEntry:
+    """One blacklist entry, or 404."""
+    entry = await BlacklistEntry.get_or_none(id=entry_id)
+    if entry is None:
         raise not_found("blacklist entry")
-    await audit.record(caller, "blacklist.remove", target_type="blacklist", target_id=str(entry_id))
+    return entry
 
 
-async def blacklist() -> list[BlacklistEntry]:
-    """Every blacklist entry, newest first."""
-    return await BlacklistEntry.all().order_by("-id")
+async def remove_from_blacklist(ctx: AppContext, caller: Caller, entry: BlacklistEntry) -> None:
+    """Lift a blacklist entry (the person's card may be used again)."""
+    await BlacklistEntry.filter(id=entry.id).delete()
+    await audit.record(caller, "blacklist.remove", target_type="blacklist", target_id=str(entry.id))
+    await _forget_person_card(ctx, entry)
+
+
+async def blacklist(region_prefix: str | None = None) -> list[BlacklistEntry]:
+    """Blacklist entries (of people from a region, when given), newest first."""
+    query = BlacklistEntry.all()
+    if region_prefix is not None:
+        query = query.filter(region_code__startswith=region_prefix)
+    return await query.order_by("-id")

@@ -20,7 +20,7 @@ from api.cards import material as card_material
 from api.cards import qr, single_use
 from api.cards.gate import Gate, count_forgery
 from api.cards.identity import Identity
-from api.cards.lifecycle import CardState, load, refuse_unusable, state_key
+from api.cards.lifecycle import CardState, load, refuse_barred, refuse_unusable, state_key
 from api.cards.models import Card
 from api.cards.settings import qr_lifetime
 from api.context import AppContext
@@ -144,6 +144,7 @@ async def _verify_own(
         raise DomainError("QR_FORGED", "this code was not issued by the card centre")
     single_use.refuse_replay(taken)
     refuse_unusable(state.status)
+    refuse_barred(state)
     return VerifiedCard(
         card_id=found.card_id,
         issuer=found.issuer,

@@ -38,5 +38,7 @@ async def admin_card_out(ctx: AppContext, card: Card) -> AdminCardOut:
         id_number_masked=mask_id_number(identity.id_number),
         display_mode=card.display_mode,
         bindings=await card.bindings.all().count(),
+        region_code=card.region_code,
+        institution_code=card.institution_code,
         created_at=local(card.created_at, ctx.settings.timezone),
     )

@@ -33,7 +33,7 @@ async def create_app(request: Request, body: ChannelAppCreate) -> ChannelAppOut:
 
 async def list_apps(request: Request) -> ChannelAppList:
     """Every channel app."""
-    return ChannelAppList(apps=[app_out(a) for a in await service.list_apps()])
+    return ChannelAppList(apps=[app_out(a) for a in await service.list_apps(caller_of(request))])
 
 
 async def disable_app(request: Request) -> ChannelAppOut:

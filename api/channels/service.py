@@ -7,7 +7,7 @@ import secrets
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from api import tokens
+from api import policy, tokens
 from api.audit import service as audit
 from api.auth import service as clients
 from api.channels import platforms
@@ -25,6 +25,7 @@ async def register_app(
     """Register a channel app (audited). In-house apps get a partner client whose id is the app
     id and whose secret is returned once; WeChat and Alipay apps store the platform's keys
     sealed."""
+    policy.require(actor, "centre.manage")
     partner_secret = None
     if req.kind == "inhouse":
         client, partner_secret = await clients.create_client(
@@ -58,13 +59,15 @@ async def register_app(
     return app, partner_secret
 
 
-async def list_apps() -> list[ChannelApp]:
+async def list_apps(actor: Caller) -> list[ChannelApp]:
     """Every channel app."""
+    policy.require(actor, "centre.read")
     return await ChannelApp.all().order_by("created_at")
 
 
 async def set_app_status(ctx: AppContext, actor: Caller, app_id: str, status: str) -> ChannelApp:
     """Enable or disable a channel app (a disabled one opens no new sessions); audited."""
+    policy.require(actor, "centre.manage")
     app = await ChannelApp.get_or_none(app_id=app_id)
     if app is None:
         raise not_found("channel app")

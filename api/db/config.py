@@ -22,6 +22,7 @@ MODEL_MODULES: list[str] = [
     "api.upward.models",
     "api.persons.models",
     "api.indicators.models",
+    "api.institutions.models",
 ]
 
 APP_LABEL = "ehc"

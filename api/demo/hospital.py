@@ -26,10 +26,10 @@ DEPARTMENTS = (
 PERIODS = (("morning", time(8, 0), time(12, 0)), ("afternoon", time(13, 30), time(17, 30)))
 
 
-async def seed_hospital(settings: Settings, code: str) -> None:
-    """The demo hospital and a week of schedules from today (hospital time)."""
+async def seed_hospital(settings: Settings, code: str, name: str = "演示市第一人民医院") -> None:
+    """A demo hospital and a week of schedules from today (hospital time)."""
     hospital = await catalog.upsert_hospital(
-        code, "演示市第一人民医院", checkin_opens_minutes=None, timezone=settings.timezone
+        code, name, checkin_opens_minutes=None, timezone=settings.timezone
     )
     today = datetime.now(zone(hospital.timezone)).date()
     for dept_code, dept_name, doctors in DEPARTMENTS:

@@ -16,9 +16,17 @@ from api.channels.models import ChannelApp
 from api.channels.rsa_keys import generate_rsa_keypair, public_pem_of
 from api.context import AppContext
 from api.demo.hospital import seed_hospital
+from api.institutions import service as institutions
 from api.terminals.models import TERMINAL_KINDS, Terminal
 
 DEMO_ADMIN = "demo-admin"
+DEMO_REGION_ADMIN = "demo-region-admin"
+DEMO_CARD_CENTRE_CODE = "C33010000"
+# Two districts of the demo city (GB/T 2260), a hospital each; the region admin runs 西湖区.
+DEMO_CITY = "330100"
+DEMO_DISTRICTS = {"330102": ("H33010001", "演示市第一人民医院"),
+                  "330106": ("H33010601", "演示市西湖区人民医院")}  # fmt: skip
+DEMO_REGION_ADMIN_SCOPE = "330106"
 DEMO_INHOUSE_CLIENT = "pa_demo_inhouse"
 DEMO_TERMINAL_CLIENT = "tm_demo_counter01"
 DEMO_HOSPITAL_CODE = "H33010001"
@@ -141,7 +149,7 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
             "name": terminal.name,
         },
     )
-    await seed_hospital(ctx.settings, DEMO_HOSPITAL_CODE)
+    await seed_institutions(ctx)
     await _mock(  # the stand-in WeChat Pay forgets its merchants at every start
         ctx,
         "/wechat/pay/merchants",
@@ -151,6 +159,8 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
     # The demo admin gets a new password and TOTP secret at every start: they are printed
     # into the credentials file, and an old file must not keep working forever.
     admin = await create_admin(ctx, DEMO_ADMIN, reset=True)
+    region_admin = await create_admin(ctx, DEMO_REGION_ADMIN, reset=True, role="region_admin",
+                                      scope=DEMO_REGION_ADMIN_SCOPE)  # fmt: skip
     return {
         "base_url": ctx.settings.public_url,
         "issuer": ctx.settings.issuer,
@@ -171,4 +181,33 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
         },
         "hospital_code": DEMO_HOSPITAL_CODE,
         "insurance": insurance,
-    }
+        "users": [
+            {"username": made.username, "password": made.password,
+             "totp_secret": made.totp_secret, "role": role, "scope": scope}
+            for made, role, scope in ((admin, "centre_admin", None),
+                                      (region_admin, "region_admin", DEMO_REGION_ADMIN_SCOPE))
+        ],
+        "districts": {region: code for region, (code, _) in DEMO_DISTRICTS.items()},
+    }  # fmt: skip
+
+
+async def seed_institutions(ctx: AppContext) -> None:
+    """The city's card centre and a hospital in each of two districts, with their catalogue."""
+    await institutions.ensure(
+        DEMO_CARD_CENTRE_CODE,
+        name="演示市电子健康卡管理中心",
+        kind="card_centre",
+        region_code=DEMO_CITY,
+        active=True,
+    )
+    for region, (code, name) in DEMO_DISTRICTS.items():
+        await institutions.ensure(
+            code,
+            name=name,
+            kind="hospital",
+            region_code=region,
+            parent_code=DEMO_CARD_CENTRE_CODE,
+            level="二级",
+            active=True,
+        )
+        await seed_hospital(ctx.settings, code, name)

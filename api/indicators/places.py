@@ -3,17 +3,17 @@ regions and populations, so it can follow the institution register and the regio
 
 - A card's region is the GB/T 2260 region of its holder's resident ID number (stored on the
   person as ``region_code``, the number's first six digits).
-- A use's region is the institution's region. Until the institution register carries regions,
-  it is read from the hospital's ``region_code`` when that column exists, else unknown ("").
-- A region's population comes from the region table when there is one; unknown until then,
-  and a collection rate against an unknown population is null.
+- A use's region is the institution's region in the institution register (unknown, "", for an
+  institution not registered there).
+- A region's population comes from the region table (``PUT /api/v1/admin/regions/{code}``);
+  a collection rate against an unknown population is null.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from api.appointments.models import Hospital
+from api.institutions.models import Institution, Region
 
 UNKNOWN = ""  # a region no one has told us
 
@@ -22,16 +22,18 @@ async def institution_regions(codes: Iterable[str]) -> dict[str, str]:
     """The region code of each institution in ``codes`` (``UNKNOWN`` when not known)."""
     wanted = set(codes)
     found: dict[str, str] = dict.fromkeys(wanted, UNKNOWN)
-    if wanted and "region_code" in Hospital._meta.fields_map:
-        rows = await Hospital.filter(code__in=wanted).values_list("code", "region_code")
+    if wanted:
+        rows = await Institution.filter(code__in=wanted).values_list("code", "region_code")
         found.update({code: region or UNKNOWN for code, region in rows})
     return found
 
 
 async def populations(codes: Iterable[str]) -> dict[str, int]:
-    """The population of each region in ``codes`` that has one on record (none yet: the
-    region table arrives with the institution register)."""
-    return {}
+    """The population of each region in ``codes`` that has one on record."""
+    rows = await Region.filter(code__in=set(codes), population__isnull=False).values_list(
+        "code", "population"
+    )
+    return {code: int(population) for code, population in rows}
 
 
 def in_region(code: str | None, prefix: str | None) -> bool:

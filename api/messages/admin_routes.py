@@ -21,7 +21,7 @@ from api.web.http import Request
 
 async def list_templates(request: Request) -> TemplateList:
     """Every event's wording per channel."""
-    rows = await service.templates()
+    rows = await service.templates(caller_of(request))
     return TemplateList(templates=[
         TemplateOut(event=e, channel=c, template_id=t, title=ti, text=tx, urgent=u)
         for e, c, t, ti, tx, u in rows
@@ -41,7 +41,7 @@ async def put_template(request: Request, body: TemplateUpdate) -> TemplateOut:
 async def admin_list(request: Request, query: AdminMessageQuery) -> AdminMessageList:
     """Messages by delivery status (``status=dead`` lists the dead letters)."""
     tz = ctx_of(request).settings.timezone
-    found = await service.admin_messages(query.status, query.limit)
+    found = await service.admin_messages(caller_of(request), query.status, query.limit)
     return AdminMessageList(messages=[admin_message_out(m, tz) for m in found])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from api import policy
 from api.appointments.models import Hospital
 from api.audit import service as audit
 from api.cards.models import CardBinding
@@ -48,9 +49,10 @@ async def subscribe(caller: Caller, templates: list[str]) -> dict[str, int]:
     return await subscriptions.grant(caller.id, templates)
 
 
-async def templates() -> list[tuple[str, str, str, str, str, bool]]:
+async def templates(actor: Caller) -> list[tuple[str, str, str, str, str, bool]]:
     """Every (event, channel) wording in force: (event, channel, template id, title, text,
     urgent)."""
+    policy.require(actor, "centre.read")
     return [
         (event, channel, template_id, template.title, template.text, template.urgent)
         for (event, channel), (template, template_id) in (await templates_in_force()).items()
@@ -61,6 +63,7 @@ async def set_template(
     actor: Caller, event: str, channel: str, template_id: str, title: str, text: str, urgent: bool
 ) -> MessageTemplate:
     """An admin rewords an event on a channel (audited)."""
+    policy.require(actor, "centre.manage")
     if event not in DEFAULTS or channel not in CHANNELS:
         raise not_found("template")
     row, _ = await MessageTemplate.update_or_create(
@@ -76,14 +79,16 @@ async def set_template(
 
 async def retry_message(actor: Caller, message_id: int) -> OutboxMessage:
     """An admin sends a dead or unconfirmed message again, now (audited)."""
+    policy.require(actor, "centre.manage")
     if not await worker.retry(message_id):
         raise DomainError("INVALID_STATE", "only dead or unconfirmed messages are retried")
     await audit.record(actor, "message.retry", target_type="message", target_id=str(message_id))
     return await OutboxMessage.get(id=message_id)
 
 
-async def admin_messages(status: str | None, limit: int) -> list[OutboxMessage]:
+async def admin_messages(actor: Caller, status: str | None, limit: int) -> list[OutboxMessage]:
     """Messages for admins, newest first (dead letters with ``status=dead``)."""
+    policy.require(actor, "centre.read")
     query = OutboxMessage.all() if status is None else OutboxMessage.filter(status=status)
     return await query.order_by("-id").limit(limit)
 

@@ -66,13 +66,15 @@ async def run_reconciliation(request: Request, body: ReconcileRequest) -> Reconc
 
 async def list_reconciliations(request: Request, query: ReconciliationQuery) -> ReconciliationList:
     """Past runs, newest day first."""
-    found = await reconciling.runs(query.method, query.limit)
+    found = await reconciling.runs(caller_of(request), query.method, query.limit)
     return ReconciliationList(reconciliations=[summary_out(r) for r in found])
 
 
 async def list_discrepancies(request: Request, query: DiscrepancyQuery) -> DiscrepancyList:
     """Discrepancies, newest first, by resolution status, platform and day."""
-    found = await reconciling.discrepancies(query.status, query.method, query.date, query.limit)
+    found = await reconciling.discrepancies(
+        caller_of(request), query.status, query.method, query.date, query.limit
+    )
     return DiscrepancyList(discrepancies=[discrepancy_out(d, d.reconciliation) for d in found])
 
 

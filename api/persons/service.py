@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
+from api import policy
 from api.audit import service as audit
 from api.cards.id_numbers import parse_id
 from api.cards.identity import id_index, open_identity
@@ -92,7 +93,9 @@ async def _view(ctx: AppContext, master_id: str) -> IndexedPerson:
 
 
 async def find(ctx: AppContext, caller: Caller, id_type: str, id_number: str) -> IndexedPerson:
-    """(Admins) the master person holding this document; the look-up is audited."""
+    """(Admins) the master person holding this document; the look-up is audited. The index
+    crosses every region: centre-wide staff only."""
+    policy.require(caller, "centre.read")
     parsed = parse_id(id_type, id_number)
     person = await Person.get_or_none(
         id_type=parsed.id_type, id_number_idx=id_index(ctx, parsed.id_type, parsed.number)
@@ -106,6 +109,7 @@ async def find(ctx: AppContext, caller: Caller, id_type: str, id_number: str) ->
 
 async def merge(caller: Caller, person_id: str, other_id: str, reason: str) -> PersonMerge:
     """(Admins) file every row of ``other_id`` under ``person_id``; audited, undoable."""
+    policy.require(caller, "centre.manage")
     if person_id == other_id:
         raise DomainError("VALIDATION_ERROR", "a person cannot be merged with itself")
     async with in_transaction():
@@ -128,6 +132,7 @@ async def merge(caller: Caller, person_id: str, other_id: str, reason: str) -> P
 
 async def undo_merge(caller: Caller, merge_id: str) -> PersonMerge:
     """(Admins) put every row a merge moved back under the master id it had; audited."""
+    policy.require(caller, "centre.manage")
     async with in_transaction():
         done = await PersonMerge.select_for_update().get_or_none(merge_id=merge_id)
         if done is None:

@@ -4,7 +4,7 @@ secrets."""
 from __future__ import annotations
 
 from api.auth import service as clients
-from api.terminals import administration, service
+from api.terminals import administration
 from api.terminals.models import Terminal
 from api.terminals.schemas import (
     TerminalCreate,
@@ -41,7 +41,11 @@ async def create_terminal(request: Request, body: TerminalCreate) -> TerminalOut
 
 async def list_terminals(request: Request) -> TerminalList:
     """Every terminal."""
-    return TerminalList(terminals=[await terminal_out(t) for t in await service.list_terminals()])
+    return TerminalList(
+        terminals=[
+            await terminal_out(t) for t in await administration.list_terminals(caller_of(request))
+        ]
+    )
 
 
 async def revoke_terminal(request: Request) -> TerminalOut:

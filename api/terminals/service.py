@@ -9,7 +9,7 @@ from tortoise.exceptions import IntegrityError
 
 from api.audit import service as audit
 from api.auth import service as clients
-from api.cards import physical, verification
+from api.cards import lifecycle, physical, verification
 from api.cards.lifecycle import refuse_unusable
 from api.cards.verification import VerifiedCard
 from api.context import AppContext
@@ -106,6 +106,9 @@ async def link_physical_card(
     card, identity, created = await physical.link_physical_card(ctx, caller, chip)
     await card.fetch_related("person")
     refuse_unusable(card.status)
+    state = await lifecycle.current(ctx, card.card_id)
+    if state is not None:
+        lifecycle.refuse_barred(state)
     patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)
     _record_usage(ctx, caller, terminal, card.card_id, card.issuer, scene, medstep)
     return verification.verified_card(card, identity), patient_id, created

@@ -24,6 +24,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F, Q
 
+from api import policy
 from api.cards import service as cards
 from api.cards.identity import open_identity
 from api.cards.models import Card
@@ -210,9 +211,11 @@ class Sync:
         )
 
 
-async def backlog() -> dict[str, Any]:
-    """(Admins) what waits to go up: ``pending``, ``oldest_pending_at``, ``last_success_at``,
-    ``failed`` (records the platform refused for good), and the current run of failures."""
+async def backlog(actor: Caller) -> dict[str, Any]:
+    """(Centre-wide admins) what waits to go up: ``pending``, ``oldest_pending_at``,
+    ``last_success_at``, ``failed`` (records the platform refused for good), and the current
+    run of failures."""
+    policy.require(actor, "centre.read")
     oldest = await OutboxRecord.filter(status="pending").order_by("id").first()
     state = await SyncState.get_or_none(name=NAME)
     return {

@@ -26,6 +26,7 @@ from api.channels import routes as channels_public
 from api.composition import open_context
 from api.context import AppContext
 from api.gateway import routes as gateway_envelope
+from api.institutions import admin_routes as institutions_admin
 from api.messages import admin_routes as messages_admin
 from api.messages import pos_routes as messages_pos
 from api.messages import routes as messages_public
@@ -80,6 +81,7 @@ def admin_door() -> list[BaseRoute]:
     """The card centre's staff: an admin session (password + TOTP)."""
     return [
         *admin_admin.routes,
+        *institutions_admin.routes,
         *channels_admin.routes,
         *cards_admin.routes,
         *terminals_admin.routes,
