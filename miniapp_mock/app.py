@@ -24,6 +24,7 @@ from miniapp_mock import (
     index,
     insurance,
     partner,
+    payment_codes,
     sms,
     wechat,
     wechatpay,
@@ -60,6 +61,7 @@ def create_mock_app(config: MockConfig | None = None) -> Starlette:
             *sms.routes,
             *idcheck.routes,
             *insurance.routes,
+            *payment_codes.routes,
         ]
     )
     app.state.mock = MockState()
@@ -70,6 +72,7 @@ def create_mock_app(config: MockConfig | None = None) -> Starlette:
         **alipay_trade.METHODS,
         **alipay_messages.METHODS,
         **bills.METHODS,
+        **payment_codes.METHODS,
     }
     return app
 

@@ -170,6 +170,8 @@ def live(backend_settings: Settings) -> Iterator[Live]:
         worker_poll_seconds=0.1,
         message_retry_base=0.2,
         message_max_attempts=3,
+        counter_pay_wait=6.0,  # a code payment unconfirmed after 6 s is reversed
+        counter_poll_seconds=0.5,
     )
     asyncio.run(lifecycle.upgrade(settings.resolved_database_url))
     app = create_app(settings, extra_routes=[Mount("/mock", create_mock_app())])

@@ -19,6 +19,7 @@ MODEL_MODULES: list[str] = [
     "api.outbox.models",
     "api.messages.models",
     "api.payments.models",
+    "api.counter.models",
 ]
 
 APP_LABEL = "ehc"

@@ -25,6 +25,7 @@ from api.channels import admin_routes as channels_admin
 from api.channels import routes as channels_public
 from api.composition import open_context
 from api.context import AppContext
+from api.counter import pos_routes as counter_pos
 from api.messages import admin_routes as messages_admin
 from api.messages import pos_routes as messages_pos
 from api.messages import routes as messages_public
@@ -61,7 +62,12 @@ def resident_door() -> list[BaseRoute]:
 def terminal_door() -> list[BaseRoute]:
     """Counters, kiosks, doctor stations and hospital systems (``/pos``), and peer card centres
     (``/peer``): an access token scoped to that work."""
-    return [*terminals_pos.routes, *appointments_pos.routes, *messages_pos.routes]
+    return [
+        *terminals_pos.routes,
+        *appointments_pos.routes,
+        *messages_pos.routes,
+        *counter_pos.routes,
+    ]
 
 
 def admin_door() -> list[BaseRoute]:
