@@ -99,8 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("readers", help="list the PC/SC readers",
                    description="List the PC/SC readers pcscd knows.")  # fmt: skip
     sim = sub.add_parser(
-        "sim-card", help="insert a simulated health card (vpcd)",
-        description="Insert a simulated chip health card through vsmartcard-vpcd (needs pcscd).",
+        "sim-card", help="insert a simulated health or social-security card (vpcd)",
+        description="Insert a simulated chip card (health or social-security) through "
+        "vsmartcard-vpcd (needs pcscd).",
     )  # fmt: skip
     sim.add_argument("--name", required=True, help="the holder's name (required)")
     sim.add_argument("--id-number", required=True,
@@ -110,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the chip's serial number (default: SIM0000001)")  # fmt: skip
     sim.add_argument("--port", type=int, default=35963,
                      help="vpcd's port to connect to (default: 35963)")  # fmt: skip
+    sim.add_argument("--profile", choices=("health", "social-security"), default="health",
+                     help="a resident health card or a social-security card "
+                     "(default: health)")  # fmt: skip
     return parser
 
 
@@ -228,6 +232,7 @@ def main(argv: list[str] | None = None) -> None:
             [
                 "--name", args.name, "--id-number", args.id_number, "--sex", args.sex,
                 "--chip-serial", args.chip_serial, "--port", str(args.port),
+                "--profile", args.profile,
             ]
         )  # fmt: skip
     elif args.command == "run":

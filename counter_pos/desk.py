@@ -49,23 +49,29 @@ class Desk:
         async with self._reader_lock:
             return await asyncio.to_thread(chip_reader.read_health_card, self.reader)
 
+    async def read_any_chip(self) -> chip_reader.ChipCard:
+        """The health or social-security card in the reader (read on a worker thread)."""
+        async with self._reader_lock:
+            return await asyncio.to_thread(chip_reader.read_chip_card, self.reader)
+
     async def identify_chip(self, scene: str | None = None) -> dict[str, Any]:
-        """Read the chip and have the card centre link it: identity, card and patient id."""
-        record = await self.read_chip()
-        holder, issuer = record.holder, record.issuer
+        """Read the chip (a health card or a social-security card) and have the card centre
+        link it, issuing the e-card if the holder has none: identity, card and patient id."""
+        chip = await self.read_any_chip()
         body = {
-            "name": holder.name,
+            "name": chip.name,
             "id_type": "01",
-            "id_number": holder.id_number or issuer.card_number,
-            "card_issuer_code": issuer.issuer_code,
-            "chip_serial": issuer.chip_serial or issuer.card_number,
+            "id_number": chip.id_number,
+            "card_issuer_code": chip.issuer_code,
+            "chip_serial": chip.chip_serial,
             "scene": scene or self.scene,
         }
-        if record.extra.phone1:
-            body["phone"] = record.extra.phone1
+        if chip.phone:
+            body["phone"] = chip.phone
         answer: dict[str, Any] = await self.core.call("POST", "/api/v1/pos/physical-cards", body)
         answer["source"] = "chip"
-        answer["card_issuer_name"] = issuer.issuer_name
+        answer["chip_kind"] = chip.kind
+        answer["card_issuer_name"] = chip.issuer_name
         return answer
 
     async def verify(self, qr: str, scene: str | None = None) -> dict[str, Any]:
