@@ -16,6 +16,8 @@ from typing import Any
 from counter_pos import chip_reader
 from counter_pos.card_layout import HealthCardRecord
 from counter_pos.core_client import CoreClient, CoreError
+from counter_pos.id_document import IdDocument
+from counter_pos.id_reader import IdReader, IdReaderUnavailable
 
 log = logging.getLogger("counter_pos")
 RECENT = 50
@@ -36,11 +38,17 @@ class Desk:
     """The counter's operations, shared by every way in."""
 
     def __init__(
-        self, core: CoreClient, *, reader: str | None = None, scene: str = "registration"
+        self,
+        core: CoreClient,
+        *,
+        reader: str | None = None,
+        scene: str = "registration",
+        id_reader: IdReader | None = None,
     ) -> None:
         self.core = core
         self.reader = reader
         self.scene = scene
+        self.id_reader = id_reader
         self.recent: deque[DeskEvent] = deque(maxlen=RECENT)
         self._reader_lock = asyncio.Lock()  # one chip conversation at a time
 
@@ -72,6 +80,29 @@ class Desk:
         answer["source"] = "chip"
         answer["chip_kind"] = chip.kind
         answer["card_issuer_name"] = chip.issuer_name
+        return answer
+
+    async def read_id_document(self) -> IdDocument:
+        """The ID card on the ID reader (read on a worker thread: the serial line blocks)."""
+        if self.id_reader is None:
+            raise IdReaderUnavailable("this counter has no ID reader (counter-pos --id-reader)")
+        return await asyncio.to_thread(self.id_reader.read)
+
+    async def issue_from_id_document(self, phone: str | None = None) -> dict[str, Any]:
+        """Read the ID card on the reader and have the card centre issue (or find) its holder's
+        e-card: the document read here is the proof."""
+        document = await self.read_id_document()
+        body: dict[str, Any] = {
+            "name": document.name,
+            "id_type": "01",
+            "id_number": document.id_number,
+            "document_source": "id_reader",
+        }
+        if phone:
+            body["phone"] = phone
+        answer: dict[str, Any] = await self.core.call("POST", "/api/v1/pos/cards", body)
+        answer["source"] = "id_card"
+        self._remember(DeskEvent("id_card_read", True, result=answer))
         return answer
 
     async def verify(self, qr: str, scene: str | None = None) -> dict[str, Any]:
