@@ -36,6 +36,7 @@ from api.payments import service as payments
 from api.settings import Settings
 from api.terminals import admin_routes as terminals_admin
 from api.terminals import pos_routes as terminals_pos
+from api.web.counter import counter_routes
 from api.web.error_handlers import EXCEPTION_HANDLERS
 from api.web.health import healthz
 from api.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
@@ -92,6 +93,7 @@ def api_routes() -> list[BaseRoute]:
         *resident_door(),
         *terminal_door(),
         *admin_door(),
+        *counter_routes(),  # the clerk's page
     ]
 
 
