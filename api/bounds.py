@@ -97,6 +97,7 @@ PATH_PARAMETERS: dict[str, Any] = {
     "appointment_id": key(24),
     "card_id": key(64),
     "channel": key(16),
+    "charge_id": key(32),
     "client_id": key(64),
     "department_id": Id,
     "discrepancy_id": Id32,

@@ -99,6 +99,10 @@ class Settings:
     noshow_grace_seconds: int = 30 * 60  # after the slot ends before a booking is missed
     sweep_seconds: float = 5.0  # how often holds, no-shows and reminders are swept
     reminder_leads: tuple[int, int] = (24 * 3600, 2 * 3600)  # seconds before the slot
+    # the counter: a payment code charged is awaited this long (the payer confirming on their
+    # phone, a platform slow to answer), asked after every poll interval, then reversed
+    counter_pay_wait: float = 30.0
+    counter_poll_seconds: float = 2.0
     # messages
     run_worker: bool | None = None  # deliver the outbox in this process (unset: demo yes, serve no)
     worker_poll_seconds: float = 1.0
@@ -169,6 +173,10 @@ class Settings:
             noshow_grace_seconds=_int(env, "EHC_NOSHOW_GRACE_SECONDS", base.noshow_grace_seconds),
             sweep_seconds=float(env.get("EHC_SWEEP_SECONDS", base.sweep_seconds)),
             reminder_leads=_leads(env.get("EHC_REMINDER_LEADS"), base.reminder_leads),
+            counter_pay_wait=float(env.get("EHC_COUNTER_PAY_WAIT", base.counter_pay_wait)),
+            counter_poll_seconds=float(
+                env.get("EHC_COUNTER_POLL_SECONDS", base.counter_poll_seconds)
+            ),
             run_worker=_flag(env.get("EHC_RUN_WORKER")),
             worker_poll_seconds=float(env.get("EHC_WORKER_POLL_SECONDS", base.worker_poll_seconds)),
             message_retry_base=float(env.get("EHC_MESSAGE_RETRY_BASE", base.message_retry_base)),

@@ -63,12 +63,53 @@ class HealthCardRecord:
     extra: ExtraData = ExtraData()
 
 
-T = TypeVar("T", IssuerData, HolderData, ExtraData)
-TAGS: dict[type, int] = {IssuerData: 0x01, HolderData: 0x11, ExtraData: 0x21}
+@dataclass(frozen=True)
+class SocialSecurityIssuer:
+    """SSSE/EF05 of a social-security card (社会保障卡): the card, with the tags of the national
+    card's basic data (01 identification code … 07 card number)."""
+
+    card_id_code: str = ""  # 01 卡识别码: unique per chip
+    card_type: str = "3"  # 02
+    spec_version: str = "3.00"  # 03
+    issuer_code: str = ""  # 04 初始化机构编号: the issuing bureau (region code first)
+    issue_date: str = ""  # 05 YYYYMMDD
+    expiry_date: str = ""  # 06 YYYYMMDD
+    card_number: str = ""  # 07 社会保障卡卡号
+
+
+@dataclass(frozen=True)
+class SocialSecurityHolder:
+    """SSSE/EF06: the holder (08 social-security number = ID number … 0D birth date)."""
+
+    id_number: str = ""  # 08
+    name: str = ""  # 09
+    sex: str = "0"  # 0A
+    ethnicity: str = "01"  # 0B
+    birth_place: str = ""  # 0C region code
+    birth_date: str = ""  # 0D YYYYMMDD
+
+
+@dataclass(frozen=True)
+class SocialSecurityRecord:
+    """What a social-security card holds that the counter needs."""
+
+    issuer: SocialSecurityIssuer
+    holder: SocialSecurityHolder
+
+
+Layout = IssuerData | HolderData | ExtraData | SocialSecurityIssuer | SocialSecurityHolder
+T = TypeVar("T", IssuerData, HolderData, ExtraData, SocialSecurityIssuer, SocialSecurityHolder)
+TAGS: dict[type, int] = {
+    IssuerData: 0x01,
+    HolderData: 0x11,
+    ExtraData: 0x21,
+    SocialSecurityIssuer: 0x01,
+    SocialSecurityHolder: 0x08,
+}
 TEXT_FIELDS = {"issuer_name", "name"}  # GBK; everything else ASCII
 
 
-def encode(data: IssuerData | HolderData | ExtraData) -> bytes:
+def encode(data: Layout) -> bytes:
     """A file's content: one TLV per field, tags counting up from the file's first tag."""
     out = bytearray()
     for offset, field in enumerate(fields(data)):

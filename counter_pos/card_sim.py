@@ -26,6 +26,9 @@ from counter_pos.card_layout import (
     HealthCardRecord,
     HolderData,
     IssuerData,
+    SocialSecurityHolder,
+    SocialSecurityIssuer,
+    SocialSecurityRecord,
     encode,
 )
 
@@ -83,11 +86,34 @@ def health_card(record: HealthCardRecord) -> CardApplet:
     return CardApplet({HEALTH_AID: files})
 
 
-def social_security_card(record: HealthCardRecord) -> CardApplet:
-    """A social-security card: similar EF05/EF06, under the SSSE application only."""
+def social_security_card(record: HealthCardRecord | SocialSecurityRecord) -> CardApplet:
+    """A social-security card (the SSSE application only, its EF05 card and EF06 holder in the
+    social-security layout); a health card record is rewritten as the same person's."""
+    if isinstance(record, HealthCardRecord):
+        record = social_security_record(
+            record.holder.name, record.holder.id_number, record.holder.sex,
+            record.issuer.chip_serial or "SSC0000001",
+        )  # fmt: skip
     return CardApplet(
         {SSSE_AID: {EF_ISSUER: encode(record.issuer), EF_HOLDER: encode(record.holder)}}
     )
+
+
+def social_security_record(
+    name: str, id_number: str, sex: str = "1", card_id_code: str = "SSC0000001"
+) -> SocialSecurityRecord:
+    """A social-security card as a demo social-security bureau would write it."""
+    number = id_number.upper()
+    return SocialSecurityRecord(
+        issuer=SocialSecurityIssuer(
+            card_id_code=card_id_code, issuer_code="110000D15600000500", issue_date="20200101",
+            expiry_date="20300101", card_number="A" + number[-8:],
+        ),
+        holder=SocialSecurityHolder(
+            id_number=number, name=name, sex=sex, birth_place=number[:6],
+            birth_date=number[6:14],
+        ),
+    )  # fmt: skip
 
 
 def unknown_card() -> CardApplet:
@@ -181,11 +207,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sex", default="1")
     parser.add_argument("--chip-serial", default="SIM0000001")
     parser.add_argument("--port", type=int, default=VPCD_PORT)
+    parser.add_argument("--profile", choices=("health", "social-security"), default="health")
     args = parser.parse_args(argv)
-    card = SimulatedCard(
-        health_card(demo_record(args.name, args.id_number, args.sex, args.chip_serial)),
-        port=args.port,
-    )
+    if args.profile == "social-security":
+        applet = social_security_card(
+            social_security_record(args.name, args.id_number, args.sex, args.chip_serial)
+        )
+    else:
+        applet = health_card(demo_record(args.name, args.id_number, args.sex, args.chip_serial))
+    card = SimulatedCard(applet, port=args.port)
     card.insert()
     print("card inserted; Ctrl+C pulls it", flush=True)
     try:

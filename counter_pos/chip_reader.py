@@ -1,9 +1,12 @@
-"""Reading the resident health card through PC/SC (pyscard).
+"""Reading the resident health card and the social-security card through PC/SC (pyscard).
 
 The APDUs, in order (docs/chip-card-apdus.md): SELECT the health application by name; if the
-card does not have it, SELECT ``SSSE`` to tell a social-security card apart; SELECT EF05,
-READ BINARY; SELECT EF06, READ BINARY; SELECT EF08, READ BINARY (optional). Only command names
-and status words are logged, never the data.
+card does not have it, SELECT ``SSSE`` (a social-security card); SELECT EF05, READ BINARY;
+SELECT EF06, READ BINARY; SELECT EF08, READ BINARY (health cards, optional). Only command
+names and status words are logged, never the data.
+
+``read_chip_card`` reads either kind (what the counter links); ``read_health_card`` only the
+health card.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from counter_pos import apdu
 from counter_pos.card_layout import (
@@ -23,6 +27,8 @@ from counter_pos.card_layout import (
     HealthCardRecord,
     HolderData,
     IssuerData,
+    SocialSecurityHolder,
+    SocialSecurityIssuer,
     decode,
 )
 
@@ -115,31 +121,68 @@ def _connect(reader_name: str | None) -> object:
     raise NoCardError("no card in the reader; insert the health card")
 
 
+@dataclass(frozen=True)
+class ChipCard:
+    """A chip card read at the counter, health or social-security: what linking it needs."""
+
+    kind: str  # health_card or social_security_card
+    name: str
+    sex: str
+    birth_date: str
+    id_number: str
+    issuer_code: str
+    issuer_name: str
+    chip_serial: str
+    phone: str = ""
+
+
 def read_health_card(reader_name: str | None = None) -> HealthCardRecord:
     """Read issuer and holder data from the health card in ``reader_name`` (or any reader).
 
     Every failure is a ``ReaderError`` whose message tells the clerk what to do.
     """
+    found = _guarded(reader_name, social_security=False)
+    assert isinstance(found, HealthCardRecord)
+    return found
+
+
+def read_chip_card(reader_name: str | None = None) -> ChipCard:
+    """Read the health card or the social-security card in ``reader_name`` (or any reader)."""
+    found = _guarded(reader_name, social_security=True)
+    if isinstance(found, ChipCard):
+        return found
+    issuer, holder = found.issuer, found.holder
+    return ChipCard(
+        kind="health_card", name=holder.name, sex=holder.sex, birth_date=holder.birth_date,
+        id_number=holder.id_number or issuer.card_number, issuer_code=issuer.issuer_code,
+        issuer_name=issuer.issuer_name, chip_serial=issuer.chip_serial or issuer.card_number,
+        phone=found.extra.phone1,
+    )  # fmt: skip
+
+
+def _guarded(reader_name: str | None, *, social_security: bool) -> HealthCardRecord | ChipCard:
     from smartcard.Exceptions import SmartcardException
     from smartcard.pcsc.PCSCExceptions import BaseSCardException
 
     try:
-        return _read(reader_name)
+        return _read(reader_name, social_security)
     except (SmartcardException, BaseSCardException) as exc:
         # pcscd stopped or the reader was unplugged between two calls.
         raise NoReaderError("the card reader stopped answering; check its cable") from exc
 
 
-def _read(reader_name: str | None) -> HealthCardRecord:
+def _read(reader_name: str | None, social_security: bool) -> HealthCardRecord | ChipCard:
     connection = _connect(reader_name)
     try:
         session = _Session(connection)
         if not session.send("SELECT HEALTH", apdu.select_by_name(HEALTH_AID)).ok:
             if session.send("SELECT SSSE", apdu.select_by_name(SSSE_AID)).ok:
+                if social_security:
+                    return _social_security(session)
                 raise SocialSecurityCardError(
                     "this is a social-security card; please present the resident health card"
                 )
-            raise UnsupportedCardError("this card is not a resident health card")
+            raise UnsupportedCardError("this card is neither a health nor a social-security card")
         issuer = decode(IssuerData, session.read_ef(EF_ISSUER))
         holder = decode(HolderData, session.read_ef(EF_HOLDER))
         try:
@@ -151,6 +194,18 @@ def _read(reader_name: str | None) -> HealthCardRecord:
         raise ReaderError("the card's data could not be read; try again") from exc
     finally:
         _release(connection)
+
+
+def _social_security(session: _Session) -> ChipCard:
+    """SSSE/EF05 (the card) and EF06 (the holder) of a social-security card."""
+    card = decode(SocialSecurityIssuer, session.read_ef(EF_ISSUER))
+    holder = decode(SocialSecurityHolder, session.read_ef(EF_HOLDER))
+    return ChipCard(
+        kind="social_security_card", name=holder.name, sex=holder.sex,
+        birth_date=holder.birth_date, id_number=holder.id_number,
+        issuer_code=card.issuer_code or "SSC", issuer_name="社会保障卡",
+        chip_serial=card.card_id_code or card.card_number,
+    )  # fmt: skip
 
 
 def _release(connection: object) -> None:

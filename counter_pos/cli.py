@@ -4,7 +4,8 @@
     counter-pos read     read the chip card in the reader once and link it (prints JSON)
     counter-pos verify QR
     counter-pos readers
-    counter-pos sim-card --name 张三 --id-number 11010519491231002X
+    counter-pos sim-card --name 张三 --id-number 11010519491231002X [--profile social-security]
+    counter-pos sim-id-reader --name 张三 --id-number 11010519491231002X
 
 The card centre and the terminal credentials come from ``--core``, ``--terminal-id``,
 ``--terminal-secret`` or the environment (``COUNTER_POS_CORE_URL``, ``COUNTER_POS_TERMINAL_ID``,
@@ -81,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-watch", action="store_true", help=(
         "don't read cards on insertion, only on POST /card/read (default: read on insertion)"
     ))  # fmt: skip
+    run.add_argument("--id-reader", metavar="PORT", help=(
+        "the ID card reader's serial port, e.g. /dev/ttyUSB1 (default: none)"
+    ))  # fmt: skip
+    run.add_argument("--allow-origin", action="append", default=[], metavar="ORIGIN", help=(
+        "a web origin whose pages may call the local API, e.g. the card centre's for its "
+        "/counter/ page; repeatable (default: none)"
+    ))  # fmt: skip
     token_default = _env_default("COUNTER_POS_LOCAL_TOKEN")
     run.add_argument("--local-token", default=os.environ.get("COUNTER_POS_LOCAL_TOKEN"),
                      metavar="TOKEN", help="require 'Authorization: Bearer TOKEN' on the local "
@@ -99,8 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("readers", help="list the PC/SC readers",
                    description="List the PC/SC readers pcscd knows.")  # fmt: skip
     sim = sub.add_parser(
-        "sim-card", help="insert a simulated health card (vpcd)",
-        description="Insert a simulated chip health card through vsmartcard-vpcd (needs pcscd).",
+        "sim-card", help="insert a simulated health or social-security card (vpcd)",
+        description="Insert a simulated chip card (health or social-security) through "
+        "vsmartcard-vpcd (needs pcscd).",
     )  # fmt: skip
     sim.add_argument("--name", required=True, help="the holder's name (required)")
     sim.add_argument("--id-number", required=True,
@@ -110,6 +119,18 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the chip's serial number (default: SIM0000001)")  # fmt: skip
     sim.add_argument("--port", type=int, default=35963,
                      help="vpcd's port to connect to (default: 35963)")  # fmt: skip
+    sim.add_argument("--profile", choices=("health", "social-security"), default="health",
+                     help="a resident health card or a social-security card "
+                     "(default: health)")  # fmt: skip
+    sim_id = sub.add_parser(
+        "sim-id-reader", help="a stand-in ID card reader on a pseudo-terminal",
+        description="Serve a stand-in ID card reader with one card on it on a pseudo-terminal "
+        "and print its port (give it to 'counter-pos run --id-reader').",
+    )  # fmt: skip
+    sim_id.add_argument("--name", required=True, help="the card holder's name (required)")
+    sim_id.add_argument("--id-number", required=True,
+                        help="the holder's 18-digit ID number (required)")  # fmt: skip
+    sim_id.add_argument("--sex", default="1", help="1 male, 2 female (default: 1)")
     return parser
 
 
@@ -160,14 +181,16 @@ async def _watch_readers(desk: Desk) -> None:
 async def _serve(args: argparse.Namespace) -> None:
     import uvicorn
 
+    from counter_pos.id_reader import IdReader
     from counter_pos.local_api import create_local_app
     from counter_pos.scanner import LineReader, open_source
 
     core = _core_client(args)
-    desk = Desk(core, reader=args.reader, scene=args.scene)
+    id_reader = IdReader(args.id_reader) if args.id_reader else None
+    desk = Desk(core, reader=args.reader, scene=args.scene, id_reader=id_reader)
     host, _, port = args.listen.rpartition(":")
     config = uvicorn.Config(
-        create_local_app(desk, args.local_token),
+        create_local_app(desk, args.local_token, tuple(args.allow_origin)),
         host=host or "127.0.0.1",
         port=int(port),
         log_level="warning",
@@ -228,8 +251,13 @@ def main(argv: list[str] | None = None) -> None:
             [
                 "--name", args.name, "--id-number", args.id_number, "--sex", args.sex,
                 "--chip-serial", args.chip_serial, "--port", str(args.port),
+                "--profile", args.profile,
             ]
         )  # fmt: skip
+    elif args.command == "sim-id-reader":
+        from counter_pos import id_reader_sim
+
+        id_reader_sim.main(["--name", args.name, "--id-number", args.id_number, "--sex", args.sex])
     elif args.command == "run":
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve(args))

@@ -16,6 +16,8 @@ from typing import Any
 from counter_pos import chip_reader
 from counter_pos.card_layout import HealthCardRecord
 from counter_pos.core_client import CoreClient, CoreError
+from counter_pos.id_document import IdDocument
+from counter_pos.id_reader import IdReader, IdReaderUnavailable
 
 log = logging.getLogger("counter_pos")
 RECENT = 50
@@ -36,11 +38,17 @@ class Desk:
     """The counter's operations, shared by every way in."""
 
     def __init__(
-        self, core: CoreClient, *, reader: str | None = None, scene: str = "registration"
+        self,
+        core: CoreClient,
+        *,
+        reader: str | None = None,
+        scene: str = "registration",
+        id_reader: IdReader | None = None,
     ) -> None:
         self.core = core
         self.reader = reader
         self.scene = scene
+        self.id_reader = id_reader
         self.recent: deque[DeskEvent] = deque(maxlen=RECENT)
         self._reader_lock = asyncio.Lock()  # one chip conversation at a time
 
@@ -49,23 +57,52 @@ class Desk:
         async with self._reader_lock:
             return await asyncio.to_thread(chip_reader.read_health_card, self.reader)
 
+    async def read_any_chip(self) -> chip_reader.ChipCard:
+        """The health or social-security card in the reader (read on a worker thread)."""
+        async with self._reader_lock:
+            return await asyncio.to_thread(chip_reader.read_chip_card, self.reader)
+
     async def identify_chip(self, scene: str | None = None) -> dict[str, Any]:
-        """Read the chip and have the card centre link it: identity, card and patient id."""
-        record = await self.read_chip()
-        holder, issuer = record.holder, record.issuer
+        """Read the chip (a health card or a social-security card) and have the card centre
+        link it, issuing the e-card if the holder has none: identity, card and patient id."""
+        chip = await self.read_any_chip()
         body = {
-            "name": holder.name,
+            "name": chip.name,
             "id_type": "01",
-            "id_number": holder.id_number or issuer.card_number,
-            "card_issuer_code": issuer.issuer_code,
-            "chip_serial": issuer.chip_serial or issuer.card_number,
+            "id_number": chip.id_number,
+            "card_issuer_code": chip.issuer_code,
+            "chip_serial": chip.chip_serial,
             "scene": scene or self.scene,
         }
-        if record.extra.phone1:
-            body["phone"] = record.extra.phone1
+        if chip.phone:
+            body["phone"] = chip.phone
         answer: dict[str, Any] = await self.core.call("POST", "/api/v1/pos/physical-cards", body)
         answer["source"] = "chip"
-        answer["card_issuer_name"] = issuer.issuer_name
+        answer["chip_kind"] = chip.kind
+        answer["card_issuer_name"] = chip.issuer_name
+        return answer
+
+    async def read_id_document(self) -> IdDocument:
+        """The ID card on the ID reader (read on a worker thread: the serial line blocks)."""
+        if self.id_reader is None:
+            raise IdReaderUnavailable("this counter has no ID reader (counter-pos --id-reader)")
+        return await asyncio.to_thread(self.id_reader.read)
+
+    async def issue_from_id_document(self, phone: str | None = None) -> dict[str, Any]:
+        """Read the ID card on the reader and have the card centre issue (or find) its holder's
+        e-card: the document read here is the proof."""
+        document = await self.read_id_document()
+        body: dict[str, Any] = {
+            "name": document.name,
+            "id_type": "01",
+            "id_number": document.id_number,
+            "document_source": "id_reader",
+        }
+        if phone:
+            body["phone"] = phone
+        answer: dict[str, Any] = await self.core.call("POST", "/api/v1/pos/cards", body)
+        answer["source"] = "id_card"
+        self._remember(DeskEvent("id_card_read", True, result=answer))
         return answer
 
     async def verify(self, qr: str, scene: str | None = None) -> dict[str, Any]:

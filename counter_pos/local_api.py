@@ -5,6 +5,8 @@
     POST /card/read      {"scene"?}              → identity + card_id + patient_id (chip card)
     POST /verify         {"qr", "scene"?}        → identity + card_id + patient_id (QR)
     POST /checkin        {"qr", "appointment_id"} → {"appointment_id", "queue_number", "ahead"}
+    POST /id-card/read   → the ID card on the ID reader: {"name", "sex", "id_number", …}
+    POST /id-card/issue  {"phone"?}             → the holder's card, issued or found
     GET  /events         → the latest scans and card reads, newest first
 
 Errors are ``{"error": {"code", "message"}}`` as the card centre's are; the card centre's own
@@ -28,6 +30,7 @@ from starlette.routing import Route
 from counter_pos import chip_reader
 from counter_pos.core_client import CoreError
 from counter_pos.desk import Desk, reader_error
+from counter_pos.id_reader import IdReaderError, IdReaderUnavailable, NoDocumentError
 
 READER_STATUS = {
     "NO_READER": 503,
@@ -65,8 +68,19 @@ async def _body(request: Request, *required: str) -> dict[str, Any]:
     return body
 
 
-def create_local_app(desk: Desk, token: str | None = None) -> Starlette:
-    """The local API over ``desk``."""
+def _id_reader_error(exc: IdReaderError) -> tuple[int, str]:
+    if isinstance(exc, NoDocumentError):
+        return 404, "NO_ID_CARD"
+    if isinstance(exc, IdReaderUnavailable):
+        return 503, "NO_ID_READER"
+    return 502, "ID_READER_ERROR"
+
+
+def create_local_app(
+    desk: Desk, token: str | None = None, allow_origins: tuple[str, ...] = ()
+) -> Starlette:
+    """The local API over ``desk``; ``allow_origins`` may call it from a browser (the clerk's
+    page at the card centre's ``/counter/``)."""
 
     async def healthz(request: Request) -> JSONResponse:
         readers = await asyncio.to_thread(chip_reader.list_readers)
@@ -94,6 +108,19 @@ def create_local_app(desk: Desk, token: str | None = None) -> Starlette:
         body = await _body(request, "qr", "appointment_id")
         return JSONResponse(await desk.check_in(body["qr"], body["appointment_id"]))
 
+    async def read_id_card(request: Request) -> JSONResponse:
+        return JSONResponse(asdict(await desk.read_id_document()))
+
+    async def issue_from_id_card(request: Request) -> JSONResponse:
+        body = await _body(request)
+        phone = body.get("phone") if isinstance(body.get("phone"), str) else None
+        return JSONResponse(await desk.issue_from_id_document(phone))
+
+    async def on_id_reader_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, IdReaderError)
+        status, code = _id_reader_error(exc)
+        return _error(status, code, str(exc))
+
     async def events(request: Request) -> JSONResponse:
         return JSONResponse({"events": [asdict(e) for e in desk.recent]})
 
@@ -117,16 +144,25 @@ def create_local_app(desk: Desk, token: str | None = None) -> Starlette:
             Route("/card/read", read_card, methods=["POST"]),
             Route("/verify", verify, methods=["POST"]),
             Route("/checkin", checkin, methods=["POST"]),
+            Route("/id-card/read", read_id_card, methods=["POST"]),
+            Route("/id-card/issue", issue_from_id_card, methods=["POST"]),
             Route("/events", events),
         ],
         exception_handlers={
             CoreError: on_core_error,
             chip_reader.ReaderError: on_reader_error,
             LocalError: on_local_error,
+            IdReaderError: on_id_reader_error,
         },
     )
     if token:
         app.add_middleware(_BearerGuard, token=token)
+    if allow_origins:  # outermost: a refused preflight still carries the CORS headers
+        from starlette.middleware.cors import CORSMiddleware
+
+        app.add_middleware(CORSMiddleware, allow_origins=list(allow_origins),
+                           allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])  # fmt: skip
     return app
 
 

@@ -24,6 +24,7 @@ from miniapp_mock import (
     index,
     insurance,
     partner,
+    payment_codes,
     platform,
     sms,
     wechat,
@@ -62,6 +63,7 @@ def create_mock_app(config: MockConfig | None = None) -> Starlette:
             *idcheck.routes,
             *insurance.routes,
             *platform.routes,
+            *payment_codes.routes,
         ]
     )
     app.state.mock = MockState()
@@ -72,6 +74,7 @@ def create_mock_app(config: MockConfig | None = None) -> Starlette:
         **alipay_trade.METHODS,
         **alipay_messages.METHODS,
         **bills.METHODS,
+        **payment_codes.METHODS,
     }
     return app
 

@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from miniapp_mock.state import MockState
 
-MODES = ("timeout", "http_500", "error", "bill_mismatch")
+MODES = ("timeout", "http_500", "error", "bill_mismatch", "user_paying")
 
 
 async def arm(request: Request) -> Response:

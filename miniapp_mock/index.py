@@ -19,6 +19,7 @@ from miniapp_mock import (
     idcheck,
     insurance,
     partner,
+    payment_codes,
     platform,
     sms,
     wechat,
@@ -45,6 +46,9 @@ STAND_INS = (
     StandIn("Alipay 支付宝", "the open-platform gateway with RSA2 signatures: login "
             "(my.getAuthCode), trades, refunds, template messages and the daily bill's zip of "
             "GBK CSV", (alipay, alipay_trade, alipay_messages)),
+    StandIn("Payment codes 付款码", "the resident's WeChat and Alipay payment codes and charging "
+            "them at a counter (micropay and reverse; alipay.trade.pay and .cancel), with "
+            "\"user paying\", late and refused answers as faults", (payment_codes,)),
     StandIn("Daily bills 对账单", "WeChat Pay's and Alipay's bill of any day up to today, in "
             "their own formats; faults can make them disagree with our books", (bills,)),
     StandIn("SMS gateway 短信", "the operator's send API and each phone's inbox (where the "
@@ -61,7 +65,8 @@ STAND_INS = (
             "de-duplicated by record id; the national blacklist; routing a code to its "
             "issuer's card centre", (platform,)),
     StandIn("Faults 故障注入", "make a stand-in slow, fail with 5xx or its own error, or send a "
-            "bill that disagrees: POST /mock/faults {\"target\", \"mode\"}, DELETE to clear",
+            "bill that disagrees, or answer \"user paying\": POST /mock/faults "
+            "{\"target\", \"mode\"}, DELETE to clear",
             (faults,)),
 )  # fmt: skip
 

@@ -44,6 +44,9 @@ class MockState:
     wechatpay: dict[str, Any] = field(
         default_factory=lambda: {"merchants": {}, "orders": {}, "notifies": [], "retry_scale": 1.0}
     )
+    payment_codes: dict[str, Any] = field(  # payment codes and reversed orders (被扫)
+        default_factory=lambda: {"codes": {}, "reversed": set()}
+    )
     insurance: dict[str, Any] = field(  # the medical-insurance platform (insurance.py)
         default_factory=lambda: {
             k: {} for k in ("institutions", "people", "auth_codes", "pay_auths", "orders")

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # System packages the tests and benches use (Debian): the PC/SC stack with a virtual reader for
 # the chip-card tests, swig and the PC/SC headers to build pyscard, wrk for the benches and
-# Chromium for the mini-program browser tests (driven by Playwright with Debian's browser).
+# Chromium for the mini-program browser tests (driven by Playwright with Debian's browser),
+# pdftoppm and zbarimg to read back the counter's printed codes in its browser test.
 # Idempotent: installs only what is missing. Needs root (or sudo).
 set -euo pipefail
-packages=(pcscd vsmartcard-vpcd libpcsclite-dev swig wrk chromium fonts-wqy-zenhei)
+packages=(pcscd vsmartcard-vpcd libpcsclite-dev swig wrk chromium fonts-wqy-zenhei poppler-utils zbar-tools)
 # vsmartcard-vpcd listens on 35963/35964; keep the kernel from lending them to clients as
 # ephemeral ports (one in TIME_WAIT makes pcscd start without readers). Best effort.
 if [ "$(id -u)" -eq 0 ] && [ -w /proc/sys/net/ipv4/ip_local_reserved_ports ]; then

@@ -180,6 +180,8 @@ def live(backend_settings: Settings) -> Iterator[Live]:
         sync_seconds=0.2,
         sync_retry_base=0.2,
         sync_retry_max=1.0,
+        counter_pay_wait=6.0,  # a code payment unconfirmed after 6 s is reversed
+        counter_poll_seconds=0.5,
     )
     asyncio.run(lifecycle.upgrade(settings.resolved_database_url))
     app = create_app(settings, extra_routes=[Mount("/mock", create_mock_app())])

@@ -118,6 +118,37 @@ async def _book(ctx: AppContext, caller: Caller, card_id: str, slot_id: int) -> 
         lifecycle.refuse_barred(state)
     slot = await _bookable_slot(ctx, slot_id, at)
     await _refuse_suspended(ctx, card.card_id, at)
+    return await _hold(ctx, card.card_id, caller.id, slot, at)
+
+
+async def book_walk_in(
+    ctx: AppContext, card_id: str, user_id: str, schedule: Schedule
+) -> Appointment:
+    """Same-day registration at a counter or kiosk (the card was verified there): the first
+    slot of today's ``schedule`` that has not ended and has room, under the same rule as
+    online booking (a place is taken only by the conditional update)."""
+    at = now()
+    if schedule.status != "open":
+        raise DomainError("SCHEDULE_STOPPED", "this schedule has been stopped")
+    await _refuse_suspended(ctx, card_id, at)
+    candidates = await Slot.filter(
+        schedule_id=schedule.id, end__gt=at, booked__lt=F("capacity")
+    ).order_by("start")
+    for slot in candidates:
+        slot.schedule = schedule
+        try:
+            return await _hold(ctx, card_id, user_id, slot, at)
+        except DomainError as exc:
+            if exc.code != "SLOT_FULL":
+                raise  # full meanwhile: try the next slot
+    raise DomainError("SLOT_FULL", "today's slots of this schedule are fully booked")
+
+
+async def _hold(
+    ctx: AppContext, card_id: str, user_id: str, slot: Slot, at: datetime
+) -> Appointment:
+    """Take a place in ``slot`` (its schedule loaded with department and hospital) and write
+    the booking, in one transaction."""
     schedule: Schedule = slot.schedule
     await schedule.fetch_related("doctor")  # for the notice; before the slot's lock, not under it
     paid = schedule.fee > 0
@@ -130,15 +161,15 @@ async def _book(ctx: AppContext, caller: Caller, card_id: str, slot_id: int) -> 
                 raise DomainError("SLOT_FULL", "this slot is fully booked")
             appointment = await Appointment.create(
                 appointment_id="AP" + secrets.token_hex(8).upper(),
-                card_id=card.card_id,
-                user_id=caller.id,
+                card_id=card_id,
+                user_id=user_id,
                 hospital_code=schedule.department.hospital.code,
                 schedule=schedule,
                 slot=slot,
                 status="pending_payment" if paid else "booked",
                 fee=schedule.fee,
                 pay_before=policy.hold_expires_at(at, ctx.settings) if paid else None,
-                live_key=f"{card.card_id}:{schedule.id}",
+                live_key=f"{card_id}:{schedule.id}",
             )
             appointment.slot, appointment.schedule = slot, schedule
             await notice(ctx, appointment, "booking_held" if paid else "booking_confirmed")

@@ -23,6 +23,7 @@ MODEL_MODULES: list[str] = [
     "api.persons.models",
     "api.indicators.models",
     "api.institutions.models",
+    "api.counter.models",
 ]
 
 APP_LABEL = "ehc"

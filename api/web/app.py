@@ -25,6 +25,7 @@ from api.channels import admin_routes as channels_admin
 from api.channels import routes as channels_public
 from api.composition import open_context
 from api.context import AppContext
+from api.counter import pos_routes as counter_pos
 from api.gateway import routes as gateway_envelope
 from api.institutions import admin_routes as institutions_admin
 from api.messages import admin_routes as messages_admin
@@ -42,6 +43,7 @@ from api.terminals import pos_routes as terminals_pos
 from api.upward import admin_routes as upward_admin
 from api.upward.sync import Sync
 from api.web.console import console_routes
+from api.web.counter import counter_routes
 from api.web.error_handlers import EXCEPTION_HANDLERS
 from api.web.health import healthz, readyz
 from api.web.metrics import RequestRecorder, metrics_endpoint, route_templates
@@ -74,6 +76,7 @@ def terminal_door() -> list[BaseRoute]:
         *appointments_pos.routes,
         *messages_pos.routes,
         *persons_pos.routes,
+        *counter_pos.routes,
     ]
 
 
@@ -111,6 +114,7 @@ def api_routes() -> list[BaseRoute]:
         *terminal_door(),
         *admin_door(),
         *envelope_door(),
+        *counter_routes(),  # the clerk's page
     ]
 
 

@@ -53,6 +53,23 @@ def test_social_security_and_unknown_cards_are_told_apart(insert_card) -> None:
     assert not isinstance(caught.value, chip_reader.SocialSecurityCardError)
 
 
+def test_a_social_security_card_reads_as_its_holder(insert_card) -> None:
+    serial = chip_serial()
+    record = card_sim.social_security_record("欧阳娜娜", "11010519491231002x", "2", serial)
+    insert_card(card_sim.social_security_card(record))
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            read = chip_reader.read_chip_card()
+            break
+        except chip_reader.NoCardError:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    assert read.kind == "social_security_card" and read.name == "欧阳娜娜"
+    assert read.id_number == "11010519491231002X" and read.birth_date == "19491231"
+    assert read.chip_serial == serial and read.issuer_code.startswith("110000")
+
+
 def test_card_pulled_mid_read_is_reported_and_the_next_card_reads(insert_card) -> None:
     record = card_sim.demo_record("王伟", "110105198001010011")
     insert_card(card_sim.health_card(record), drop_after=3)  # after SELECT app, EF05

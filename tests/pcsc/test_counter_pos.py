@@ -166,15 +166,35 @@ def test_scanner_lines_are_verified_and_forgeries_refused(counter) -> None:
     assert counter.http.get("/healthz").json()["core"] == "ok"
 
 
+def test_a_social_security_card_issues_and_links_the_e_card(quiet_counter, insert_card) -> None:
+    person = stranger()
+    serial = chip_serial()
+    record = card_sim.social_security_record(person.name, person.id_number, "2", serial)
+    card = insert_card(card_sim.social_security_card(record))
+    first = read_card(quiet_counter)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert body["name"] == person.name and body["issued"] is True
+    assert body["chip_kind"] == "social_security_card" and person.id_number not in first.text
+    again = read_card(quiet_counter).json()
+    assert again["card_id"] == body["card_id"] and again["issued"] is False
+    card.pull()
+    time.sleep(1.0)
+    # the same person's health card later: the same e-card
+    insert_card(health(person))
+    health_read = read_card(quiet_counter).json()
+    assert health_read["card_id"] == body["card_id"] and health_read["chip_kind"] == "health_card"
+
+
 def test_wrong_cards_and_pulled_cards_are_explained_and_the_desk_carries_on(
     quiet_counter, insert_card
 ) -> None:
     counter = quiet_counter
     person = stranger()
     record = card_sim.demo_record(person.name, person.id_number, "2", chip_serial())
-    card = insert_card(card_sim.social_security_card(record))
+    card = insert_card(card_sim.unknown_card())
     refused = read_card(counter)
-    assert refused.status_code == 422 and refused.json()["error"]["code"] == "SOCIAL_SECURITY_CARD"
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "UNSUPPORTED_CARD"
     card.pull()
     time.sleep(1.0)
     insert_card(card_sim.health_card(record), drop_after=4)

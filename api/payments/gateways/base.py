@@ -28,6 +28,8 @@ class Refusal(StrEnum):
     WRONG_STATE = "wrong_state"  # the order is not in a state that allows this
     AMOUNT_INCONSISTENT = "amount_inconsistent"  # the amounts disagree with the platform's
     DECLINED = "declined"  # any other refusal
+    USER_PAYING = "user_paying"  # a code payment waits for the payer to confirm on their phone
+    OUTCOME_UNKNOWN = "outcome_unknown"  # the platform could not say: query before anything else
 
 
 class PlatformRefusal(Exception):
@@ -98,4 +100,17 @@ class Gateway(Protocol):
 
     def verify_notify(self, body: bytes) -> Notify:
         """A notify's body checked (signature, our app): ``BAD_SIGNATURE`` when it is not."""
+        ...
+
+    async def pay_with_code(
+        self, out_trade_no: str, subject: str, amount: int, auth_code: str
+    ) -> TradeState:
+        """Charge the payment code a payer shows at a counter (被扫). ``USER_PAYING`` while the
+        payer confirms on their phone, ``OUTCOME_UNKNOWN`` when the platform cannot say (query
+        the order then), ``AUTH_INVALID`` for a bad or used code."""
+        ...
+
+    async def reverse(self, out_trade_no: str) -> None:
+        """Cancel a code payment whatever became of it: unpaid, it can no longer be paid; paid,
+        the money goes back. Safe to repeat."""
         ...

@@ -27,6 +27,7 @@ from api.payments.reconciliation.bills import BillLine, parse_wechat
 from api.threads import in_thread
 
 PAID = {"SUCCESS", "REFUND"}  # trade states of an order that was paid
+ENDED_UNPAID = {"CLOSED", "REVOKED", "PAYERROR"}  # trade states of an order that will never pay
 NO_BILL = "No Bill Exist"  # WeChat's return_msg for a day without a single trade
 REFUSALS = {
     "ORDERPAID": Refusal.ALREADY_PAID,
@@ -34,6 +35,21 @@ REFUSALS = {
     "NOTENOUGH": Refusal.EXCEEDS_REFUNDABLE,
     "ORDERCLOSED": Refusal.WRONG_STATE,
     NO_BILL: Refusal.NO_BILL,
+}
+# micropay's own answers (a payment code charged at a counter)
+CODE_REFUSALS = {
+    "USERPAYING": Refusal.USER_PAYING,
+    "SYSTEMERROR": Refusal.OUTCOME_UNKNOWN,
+    "BANKERROR": Refusal.OUTCOME_UNKNOWN,
+    "AUTHCODEEXPIRE": Refusal.AUTH_INVALID,
+    "AUTH_CODE_INVALID": Refusal.AUTH_INVALID,
+    "AUTH_CODE_ERROR": Refusal.AUTH_INVALID,
+    "ORDERPAID": Refusal.ALREADY_PAID,
+    "ORDERREVERSED": Refusal.WRONG_STATE,
+    "ORDERCLOSED": Refusal.WRONG_STATE,
+    "NOTENOUGH": Refusal.DECLINED,
+    "NOTSUPORTCARD": Refusal.DECLINED,
+    "BUYER_MISMATCH": Refusal.DECLINED,
 }
 
 
@@ -59,14 +75,16 @@ class WeChatPayGateway:
         except Exception as exc:
             raise DomainError("VALIDATION_ERROR", "this is not a notify") from exc
 
-    async def _call(self, fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    async def _call(
+        self, fn: Any, *args: Any, refusals: dict[str, Refusal] = REFUSALS, **kwargs: Any
+    ) -> dict[str, Any]:
         try:
             return await in_thread(fn, *args, **kwargs)
         except WeChatPayException as exc:
             if exc.return_msg == NO_BILL:
                 raise translate(REFUSALS, NO_BILL) from exc
             if exc.errcode:
-                raise translate(REFUSALS, str(exc.errcode)) from exc
+                raise translate(refusals, str(exc.errcode)) from exc
             if exc.return_code is None:  # HTTP failure
                 raise DomainError("UPSTREAM_UNAVAILABLE", "WeChat Pay is not answering") from exc
             raise DomainError("UPSTREAM_ERROR", f"WeChat Pay refused: {exc.return_msg}") from exc
@@ -91,7 +109,7 @@ class WeChatPayGateway:
         state = found.get("trade_state")
         return TradeState(
             paid=state in PAID,
-            closed=state == "CLOSED",
+            closed=state in ENDED_UNPAID,
             amount=int(found.get("total_fee") or 0),
             trade_no=found.get("transaction_id") or None,
         )
@@ -107,6 +125,26 @@ class WeChatPayGateway:
             out_refund_no=refund_no, out_trade_no=out_trade_no,
         )  # fmt: skip
         return str(done.get("refund_id", ""))
+
+    async def pay_with_code(
+        self, out_trade_no: str, subject: str, amount: int, auth_code: str
+    ) -> TradeState:
+        """``pay/micropay``: charge the payer's payment code (WeChat's err_code in our words)."""
+        done = await self._call(
+            self.pay.micropay.create, body=subject, total_fee=amount, auth_code=auth_code,
+            client_ip="127.0.0.1", out_trade_no=out_trade_no, refusals=CODE_REFUSALS,
+        )  # fmt: skip
+        if not self.pay.check_signature(dict(done)):
+            raise DomainError("UPSTREAM_ERROR", "WeChat Pay's answer failed verification")
+        return TradeState(
+            paid=True, closed=False, amount=int(done.get("total_fee") or 0),
+            trade_no=done.get("transaction_id") or None,
+        )  # fmt: skip
+
+    async def reverse(self, out_trade_no: str) -> None:
+        """``secapi/pay/reverse``: the code payment is cancelled (refunded if it was paid)."""
+        await self._call(self.pay.order.reverse, out_trade_no=out_trade_no,
+                         refusals=CODE_REFUSALS)  # fmt: skip
 
     async def bill(self, day: date) -> list[BillLine]:
         """The merchant's bill of ``day`` (every app under it): payments and refunds."""

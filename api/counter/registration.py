@@ -1,0 +1,38 @@
+"""Same-day registration (当日挂号) at a counter or kiosk: the patient's code is scanned and
+verified (the one verification path), and a place is taken in today's schedule under the same
+no-over-booking rule as online booking (``api.appointments.booking``).
+
+The booking belongs to the resident who first bound the card, so it shows in their
+mini-program and they are told about it; a card nobody holds in an app (issued at the counter)
+books under the terminal."""
+
+from __future__ import annotations
+
+from api.appointments import booking
+from api.appointments.models import Appointment, Schedule
+from api.cards.models import CardBinding
+from api.context import AppContext
+from api.errors import DomainError, not_found
+from api.principals import Caller
+from api.terminals.service import terminal_of, verify_at_terminal
+from api.timefmt import today
+
+
+async def register_today(
+    ctx: AppContext, caller: Caller, qr_text: str, schedule_id: int
+) -> Appointment:
+    """Register the patient whose code was scanned for today's ``schedule_id``: ``booked``, or
+    ``pending_payment`` when the schedule has a fee (charge it at the counter)."""
+    terminal = await terminal_of(ctx, caller)
+    schedule = await Schedule.get_or_none(id=schedule_id).select_related("department__hospital")
+    if schedule is None or schedule.department.hospital.code != terminal.institution_code:
+        raise not_found("schedule")
+    if schedule.date != today(schedule.department.hospital.timezone):
+        raise DomainError("BOOKING_CLOSED", "只能挂当天的号 (same-day registration is for today)")
+    card, _ = await verify_at_terminal(ctx, caller, qr_text, "registration")
+    holder = await CardBinding.filter(card_id=card.card_id).order_by("created_at").first()
+    user_id = holder.user_id if holder is not None else terminal.terminal_id[:40]
+    made = await booking.book_walk_in(ctx, card.card_id, user_id, schedule)
+    loaded = await booking.load(made.appointment_id)
+    assert loaded is not None
+    return loaded

@@ -1,0 +1,88 @@
+"""Shapes of the hospital counter's work: cards issued from an ID document, printed codes,
+same-day registration and charges of the patient's payment code."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from api.bounds import Id, PositiveFen, key, line
+from api.cards.schemas import PHONE_PATTERN
+from api.schemas import Body, Out
+
+DocumentSource = Literal["id_reader", "manual"]
+
+
+class CounterCardRequest(Body):
+    name: line(64)
+    id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
+    id_number: key(32, min_length=4)
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+    document_source: DocumentSource = Field(
+        description="id_reader: read from the document's chip at the counter (the proof); "
+        "manual: typed by the clerk (the identity register is asked, and the entry recorded)"
+    )
+
+
+class CounterCardOut(Out):
+    card_id: str
+    issuer: str
+    status: str
+    name_masked: str
+    id_number_masked: str
+    relation: str
+    display_mode: str
+    created_at: datetime
+    issued: bool = Field(description="true: issued now; false: the person's existing card")
+    patient_id: str
+
+
+class StaticCodeQuery(Body):
+    format: Literal["pdf", "svg"] = "pdf"
+
+
+class HolderProofRequest(Body):
+    """The holder's ID document, shown at the counter, proving the card is theirs."""
+
+    id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
+    id_number: key(32, min_length=4)
+
+
+class RegistrationRequest(Body):
+    qr: line(512)
+    schedule_id: Id
+
+
+class ChargeRequest(Body):
+    auth_code: str = Field(
+        pattern=r"^\d{16,24}$", description="the patient's payment code, as scanned"
+    )
+    amount: PositiveFen
+    subject: line(128)
+    appointment_id: key(24) | None = None
+    bill_id: key(32) | None = None
+
+    @model_validator(mode="after")
+    def _one_purpose(self) -> ChargeRequest:
+        if (self.appointment_id is None) == (self.bill_id is None):
+            raise ValueError("name exactly one of appointment_id and bill_id")
+        return self
+
+
+class ChargeOut(Out):
+    charge_id: str
+    method: str
+    status: Literal["paying", "paid", "failed", "reversed", "refunded"]
+    amount: int
+    subject: str
+    appointment_id: str | None
+    bill_id: str | None
+    reason: str | None = Field(description="why it failed or was reversed, for the clerk")
+    created_at: datetime
+
+
+class CardStatusOut(Out):
+    card_id: str
+    status: str

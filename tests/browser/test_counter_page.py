@@ -1,0 +1,215 @@
+"""The clerk's page at /counter/ in headless Chromium: a card issued from the ID reader
+stand-in (counter-pos on a pseudo-terminal), its static code printed (the PDF read back and its
+QR code decoded), the patient registered for today by scanning their dynamic code, and the fee
+charged by scanning their payment code: WeChat at once, Alipay after "user paying" for 3 s.
+Screenshots under test-artifacts/counter/."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+
+from counter_pos.id_document import IdDocument
+from counter_pos.id_reader_sim import IdReaderSimulator
+from tests.browser.test_miniapp import ARTIFACTS, CHROMIUM, FLAGS
+from tests.conftest import missing
+from tests.support.counter import qr_payload
+from tests.support.hospital import SHANGHAI, local_now, new_schedule
+from tests.support.people import make_person
+from tests.support.printed import decode_pdf_qr
+from tests.support.processes import free_port
+from tests.support.resident import alipay_session, collect, wechat_session
+
+pytestmark = pytest.mark.browser
+SHOTS = ARTIFACTS.parent / "counter"
+FEE = 900
+# The printout the page opened (its blob), as base64.
+READ_PRINTOUT = """async () => {
+  const found = await fetch(document.getElementById("print-link").href);
+  const bytes = new Uint8Array(await found.arrayBuffer());
+  let text = "";
+  for (const b of bytes) text += String.fromCharCode(b);
+  return btoa(text);
+}"""
+
+
+def _sync(coro):
+    """Run a coroutine of the async test helpers from this synchronous browser test."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+@pytest.fixture
+def id_reader():
+    reader = IdReaderSimulator()
+    yield reader
+    reader.close()
+
+
+@pytest.fixture
+def counter_pos(live, terminal, id_reader):
+    """counter-pos on the clerk's PC: the ID reader on its serial line, the page allowed in."""
+    port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - kept open with the process
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "counter_pos", "run", "--core", live.base_url,
+         "--terminal-id", terminal["terminal_id"], "--terminal-secret", terminal["terminal_secret"],
+         "--listen", f"127.0.0.1:{port}", "--scanner", "none", "--no-watch",
+         "--id-reader", id_reader.port, "--allow-origin", live.base_url],
+        stdout=log, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{base}/readers", timeout=2)
+            break
+        except httpx.TransportError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                raise AssertionError(f"counter-pos did not start: {log.read()[-2000:]}") from None
+            time.sleep(0.1)
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def page(live):
+    if not Path(CHROMIUM).exists():
+        missing("chromium is not installed (scripts/install-system-deps.sh installs it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing("playwright is not installed (pip install -e '.[browser]')")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        yield context.new_page()
+        browser.close()
+
+
+def _today_schedule(live, admin_headers, clinic) -> dict:
+    start = local_now()
+    midnight = datetime.combine(start.date() + timedelta(days=1), datetime.min.time(), SHANGHAI)
+    end = min(start + timedelta(minutes=30), midnight - timedelta(seconds=1))
+
+    async def make() -> dict:
+        async with httpx.AsyncClient(base_url=live.base_url, timeout=30) as api:
+            return await new_schedule(api, admin_headers, clinic, [(start, end, 5)], fee=FEE,
+                                      day=start.date())  # fmt: skip
+
+    return _sync(make())
+
+
+def _resident_code(live, channel_apps, person, platform: str) -> str:
+    """The person collects the card (issued at the counter) in their mini-program and shows
+    its dynamic code."""
+
+    async def show() -> str:
+        async with httpx.AsyncClient(base_url=live.base_url, timeout=30) as api:
+            login = wechat_session if platform == "wechat" else alipay_session
+            session = await login(api, channel_apps[platform]["app_id"], secrets.token_hex(5))
+            card = await collect(api, session["token"], person)
+            assert card.status_code == 200, card.text  # the counter's card, now in the app
+            return await qr_payload(api, session["token"], card.json()["card_id"])
+
+    return _sync(show())
+
+
+def _scan(page, text: str) -> None:
+    """The keyboard-wedge scanner types the code and Enter, wherever the page is."""
+    page.locator("#answer").click()
+    page.keyboard.type(text, delay=2)
+    page.keyboard.press("Enter")
+
+
+def _sees(page, text: str, timeout: float = 20_000) -> None:
+    page.locator("#answer", has_text=text).wait_for(timeout=timeout)
+
+
+def _shot(page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def _one_patient(page, live, counter_pos, id_reader, schedule, channel_apps, platform) -> None:
+    person = make_person(random.Random(secrets.randbits(64)))
+    tag = platform
+    id_reader.place(IdDocument(name=person.name, sex="1", ethnicity="01",
+                               birth_date=person.id_number[6:14], address="北京市东城区演示路1号",
+                               id_number=person.id_number, authority="北京市公安局东城分局",
+                               valid_from="20200101", valid_to="20400101"))  # fmt: skip
+    # issue from the ID card on the reader
+    page.click("button[data-tab=issue]")
+    page.fill("#reader-url", counter_pos)
+    page.click("#issue-read")
+    _sees(page, "已读取身份证")
+    assert page.input_value("#issue-id") == person.id_number
+    assert page.text_content("#issue-source") == "身份证读卡器"
+    page.fill("#issue-phone", person.phone)
+    page.click("#issue-go")
+    _sees(page, "新卡已发")
+    _shot(page, f"{tag}-01-issued")
+    # print its static code: the PDF the page opens, read back by a scanner
+    page.click("#print-go")
+    _sees(page, "静态码已生成")
+    pdf = base64.b64decode(page.evaluate(READ_PRINTOUT))
+    assert pdf.startswith(b"%PDF")
+    assert decode_pdf_qr(pdf).startswith("EHC1:S:")
+    _shot(page, f"{tag}-02-printed")
+    # same-day registration by the dynamic code the patient shows
+    payload = _resident_code(live, channel_apps, person, platform)
+    page.click("button[data-tab=register]")
+    page.select_option("#register-dept", str(schedule["department_id"]))
+    page.wait_for_selector(f"#register-schedule option[value='{schedule['schedule_id']}']",
+                           state="attached")  # fmt: skip
+    page.select_option("#register-schedule", str(schedule["schedule_id"]))
+    _scan(page, payload)
+    _sees(page, "挂号成功")
+    _shot(page, f"{tag}-03-registered")
+    assert page.input_value("#charge-amount") == str(FEE)
+    # the fee, by the patient's payment code
+    code = httpx.post(f"{live.base_url}/mock/{platform}/users/{secrets.token_hex(4)}/payment-code")
+    began = time.monotonic()
+    _scan(page, code.json()["auth_code"])
+    _sees(page, "收款成功", timeout=30_000)
+    _shot(page, f"{tag}-04-paid")
+    return time.monotonic() - began
+
+
+def test_the_counter_issues_prints_registers_and_charges(
+    page, live, terminal, counter_pos, id_reader, admin_headers, clinic, channel_apps, merchant
+) -> None:
+    schedule = _today_schedule(live, admin_headers, clinic)
+    page.goto(f"{live.base_url}/counter/")
+    page.wait_for_selector("body[data-ready='1']")
+    _shot(page, "00-sign-in")
+    page.fill("#signin-terminal", terminal["terminal_id"])
+    page.fill("#signin-secret", "wrong")
+    page.click("#signin-go")
+    page.locator("#signin-error", has_text="不对").wait_for()
+    page.fill("#signin-secret", terminal["terminal_secret"])
+    page.click("#signin-go")
+    page.wait_for_selector("#desk:not([hidden])")
+    _one_patient(page, live, counter_pos, id_reader, schedule, channel_apps, "wechat")
+    fault = {"target": "alipay.trade.pay", "mode": "user_paying", "delay": 3}
+    assert httpx.post(f"{live.base_url}/mock/faults", json=fault).status_code == 201
+    waited = _one_patient(page, live, counter_pos, id_reader, schedule, channel_apps, "alipay")
+    assert waited >= 3  # the payer confirmed on the phone 3 s later; the page waited for it
+    # a code scanned anywhere that is no card's: a plain refusal
+    _scan(page, "EHC1:S:ZZZZ:0000:forged")
+    page.locator("#answer.bad").wait_for()
+    _shot(page, "05-refused")
