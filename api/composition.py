@@ -13,6 +13,7 @@ import httpx
 from redis.exceptions import RedisError
 
 from api.adapters import build_adapters
+from api.bills.payable import BILL_PAYABLES
 from api.context import AppContext
 from api.db import lifecycle
 from api.keys import Keys, load_or_create
@@ -49,7 +50,7 @@ async def _opened(
     ctx = AppContext(
         settings=settings, kv=kv, keys=keys, http=http,
         adapters=build_adapters(settings, http, keys, **overrides),
-        refund_booking=payments.refund_booking,
+        refund_booking=payments.refund_booking, bill_payables=BILL_PAYABLES,
     )  # fmt: skip
     ctx.writer.start()
     try:
