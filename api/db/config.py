@@ -19,6 +19,8 @@ MODEL_MODULES: list[str] = [
     "api.outbox.models",
     "api.messages.models",
     "api.payments.models",
+    "api.bills.models",
+    "api.reports.models",
 ]
 
 APP_LABEL = "ehc"
