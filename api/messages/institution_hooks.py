@@ -15,7 +15,7 @@ from api.messages.delivery import Transient, webhook_headers
 from api.messages.models import InstitutionWebhook
 from api.outbox.models import OutboxMessage
 from api.outbox.service import INSTITUTION
-from api.principals import Caller
+from api.principals import Caller, Origin
 from api.terminals.models import Terminal
 
 
@@ -29,7 +29,7 @@ def for_institution(message: OutboxMessage) -> str | None:
 
 
 async def set_webhook(
-    caller: Caller, institution_code: str, url: str, terminal_id: str
+    caller: Caller | Origin, institution_code: str, url: str, terminal_id: str
 ) -> InstitutionWebhook:
     """Name the URL an institution's events go to and the terminal whose secret signs them."""
     terminal = await Terminal.get_or_none(terminal_id=terminal_id)
