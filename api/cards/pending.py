@@ -68,10 +68,13 @@ def _pending_card(ctx: AppContext, person_id: int) -> Card:
 
 
 async def _person_ids(keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    rows = await Person.filter(id_number_idx__in=[k[1] for k in keys]).values_list(
-        "id", "id_type", "id_number_idx"
-    )
-    return {(t, idx): pid for pid, t, idx in rows}
+    found: dict[tuple[str, str], int] = {}
+    for id_type in {t for t, _ in keys}:  # (id_type, index) is the unique index: use both
+        rows = await Person.filter(
+            id_type=id_type, id_number_idx__in=[idx for t, idx in keys if t == id_type]
+        ).values_list("id", "id_number_idx")
+        found.update({(id_type, idx): pid for pid, idx in rows})
+    return found
 
 
 async def _existing(

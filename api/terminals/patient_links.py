@@ -26,10 +26,11 @@ async def link_all(links: list[Link]) -> list[str | None]:
         r.patient_id: r
         for r in await PatientRecord.filter(patient_id__in=[x.patient_id for x in links])
     }
-    by_card = {
-        (r.institution_code, r.card_id): r
-        for r in await PatientRecord.filter(card_id__in=[x.card_id for x in links])
-    }
+    by_card: dict[tuple[str, str], PatientRecord] = {}
+    for code in {x.institution_code for x in links}:  # (institution, card) is the index
+        cards = [x.card_id for x in links if x.institution_code == code]
+        for r in await PatientRecord.filter(institution_code=code, card_id__in=cards):
+            by_card[(code, r.card_id)] = r
     outcome: list[str | None] = []
     new: list[PatientRecord] = []
     for link in links:
