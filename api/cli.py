@@ -100,6 +100,14 @@ def _schedules_import(args: argparse.Namespace) -> int:
     return asyncio.run(import_command(Settings.from_env(), Path(args.file)))
 
 
+def _patients_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from api.commands.patients_import import import_command
+
+    return asyncio.run(import_command(Settings.from_env(), Path(args.file)))
+
+
 def _hospitals_add(args: argparse.Namespace) -> int:
     from api.commands.hospitals_add import add_hospital_command
 
@@ -253,6 +261,19 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     imp.add_argument("file", help="a .csv or .json file, one schedule per row")
     imp.set_defaults(func=_schedules_import)
+
+    patients = sub.add_parser("patients", help="hospitals' existing patients",
+                              description="Hospitals' existing patients.")  # fmt: skip
+    patients_sub = patients.add_subparsers(dest="patients", required=True, metavar="ACTION")
+    pimp = patients_sub.add_parser(
+        "import", help="bring a hospital's patients onto the card from a CSV file",
+        description="Bring a hospital's patients onto the card from a CSV file (columns: "
+        "name,id_type,id_number,phone,institution_code,patient_id): each gets a card pending "
+        "activation linked to the patient id; bad rows are reported by line, good rows kept; "
+        "running it again changes nothing.",
+    )  # fmt: skip
+    pimp.add_argument("file", help="a UTF-8 .csv file with a header row")
+    pimp.set_defaults(func=_patients_import)
 
     rec = sub.add_parser(
         "reconcile", help="compare a day's platform bill with our payments",

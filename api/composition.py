@@ -13,6 +13,7 @@ import httpx
 from redis.exceptions import RedisClusterException, RedisError
 
 from api.adapters import build_adapters
+from api.bills.payable import BILL_PAYABLES
 from api.context import AppContext
 from api.db import lifecycle
 from api.indicators import rollup
@@ -51,7 +52,7 @@ async def _opened(
     ctx = AppContext(
         settings=settings, kv=kv, keys=keys, http=http,
         adapters=build_adapters(settings, http, keys, **overrides),
-        refund_booking=payments.refund_booking,
+        refund_booking=payments.refund_booking, bill_payables=BILL_PAYABLES,
     )  # fmt: skip
     ctx.writer.roll_up(CardUsage, rollup.recorder(settings.timezone))
     ctx.writer.start()

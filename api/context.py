@@ -19,6 +19,7 @@ from api.settings import Settings
 
 if TYPE_CHECKING:  # the adapters name every area's outside systems; the context only holds them
     from api.adapters import Adapters
+    from api.payables import PayableSource
 
 # How a released booking's money goes back: (ctx, appointment, reason). Appointments call it;
 # the composition root hands in payments' refund, so appointments never import payments.
@@ -40,6 +41,8 @@ class AppContext:
     http: httpx.AsyncClient
     adapters: Adapters
     refund_booking: RefundBooking = _no_refunds
+    # HIS bills as payments sees them (the composition root hands in the bills area's source).
+    bill_payables: PayableSource | None = None
     writer: BatchWriter = field(default_factory=BatchWriter)
     # In-process cache of rows that never change once written: terminals, patient ids.
     cache: LRU = field(default_factory=LRU)

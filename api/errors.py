@@ -73,6 +73,9 @@ HTTP_STATUS: dict[str, int] = {
     "AMOUNT_MISMATCH": 400,
     "REFUND_EXCEEDS_PAID": 409,
     "NOT_PAYABLE": 409,
+    "REFUND_NOT_PARTIAL": 409,
+    "STEP_UP_REQUIRED": 403,
+    "CONSENT_CODE_INVALID": 400,
     "METHOD_UNAVAILABLE": 409,
     # medical-insurance payment
     "INSURANCE_AUTH_INVALID": 400,

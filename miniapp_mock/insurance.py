@@ -37,7 +37,12 @@ AUTH_CODE_TTL = 300
 PAY_AUTH_TTL = 1800
 # The national catalogue, as far as the stand-in knows it: covered item codes (甲类). Anything
 # else is 丙类: the resident pays it in full.
-COVERED = {"001102000010000": "普通门诊诊查费"}
+# The catalogue items the fund covers (the rest of a bill is self-pay).
+COVERED = {
+    "001102000010000": "普通门诊诊查费",
+    "250101001": "血常规",
+    "XA01AAA": "阿莫西林胶囊",
+}
 
 
 class Refusal(Exception):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-CARD_STATUSES = ("active", "lost", "frozen", "cancelled")
+CARD_STATUSES = ("active", "lost", "frozen", "cancelled", "pending_activation")
 RELATIONS = ("self", "child", "parent", "spouse", "other")
 DISPLAY_MODES = ("dynamic", "static")
 
@@ -45,7 +45,7 @@ class Card(Model):
         "ehc.Person", related_name="card", on_delete=fields.RESTRICT
     )
     issuer = fields.CharField(max_length=32)
-    status = fields.CharField(max_length=16, default="active")
+    status = fields.CharField(max_length=24, default="active")
     display_mode = fields.CharField(max_length=16, default="dynamic")
     # QR payloads name the card by this reference (never the card id); rotating it revokes
     # every printed static code.
@@ -88,8 +88,8 @@ class CardEvent(Model):
         "ehc.Card", related_name="events", on_delete=fields.CASCADE
     )
     action = fields.CharField(max_length=32)
-    from_status = fields.CharField(max_length=16, null=True)
-    to_status = fields.CharField(max_length=16, null=True)
+    from_status = fields.CharField(max_length=24, null=True)
+    to_status = fields.CharField(max_length=24, null=True)
     actor_type = fields.CharField(max_length=16)
     actor_id = fields.CharField(max_length=64)
     reason = fields.CharField(max_length=255, null=True)

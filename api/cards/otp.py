@@ -22,8 +22,14 @@ DAILY_LIMIT = 10
 MAX_TRIES = 5
 
 
-def _phone_tag(ctx: AppContext, phone: str) -> str:
-    return "phone:" + ctx.keys.ring.blind_index(phone, context="otp.phone")[:32]
+REALNAME = "realname"  # the purpose of collection codes; step-up codes are "step-up"
+
+
+def _phone_tag(ctx: AppContext, phone: str, purpose: str = REALNAME) -> str:
+    # A code is good for its purpose only (a step-up code cannot collect a card); the resend
+    # throttle is per purpose too, the daily limit per phone.
+    tag = "phone:" + ctx.keys.ring.blind_index(phone, context="otp.phone")[:32]
+    return tag if purpose == REALNAME else f"{tag}:{purpose}"
 
 
 def _digest(ctx: AppContext, phone: str, code: str) -> str:
@@ -34,13 +40,13 @@ def _text(code: str) -> str:
     return f"【电子健康卡】您的验证码是{code}，5分钟内有效。请勿将验证码告诉他人。"
 
 
-async def send(ctx: AppContext, phone: str, today: datetime) -> int:
+async def send(ctx: AppContext, phone: str, today: datetime, purpose: str = REALNAME) -> int:
     """Send a fresh code to ``phone``; returns its lifetime in seconds."""
-    tag = _phone_tag(ctx, phone)
+    tag = _phone_tag(ctx, phone, purpose)
     throttle = key("otp-send", tag)
     if not await ctx.kv.claim(throttle, RESEND_AFTER):
         raise too_many(await ctx.kv.ttl(throttle), "one code per phone per 60 seconds")
-    day_key = key("otp-day", tag, today.strftime("%Y%m%d"))
+    day_key = key("otp-day", _phone_tag(ctx, phone), today.strftime("%Y%m%d"))
     if await ctx.kv.hit(day_key, 86400) > DAILY_LIMIT:
         seconds_left = 86400 - (today.hour * 3600 + today.minute * 60 + today.second)
         raise too_many(seconds_left, f"at most {DAILY_LIMIT} codes per phone per day")
@@ -57,13 +63,13 @@ async def send(ctx: AppContext, phone: str, today: datetime) -> int:
     return OTP_TTL
 
 
-async def check(ctx: AppContext, phone: str, code: str) -> None:
+async def check(ctx: AppContext, phone: str, code: str, purpose: str = REALNAME) -> None:
     """Refuse with ``OTP_INVALID`` unless ``code`` is the live code of ``phone``.
 
     The code stays usable after a success (it is burnt by :func:`burn` once the whole
     collection succeeds), so that a refusal further on does not cost the resident a new SMS.
     """
-    tag = _phone_tag(ctx, phone)
+    tag = _phone_tag(ctx, phone, purpose)
     raw = await ctx.kv.get(key("otp", tag))
     if raw is None:
         raise DomainError("OTP_INVALID", "no live code for this phone; request a new one")
@@ -75,7 +81,7 @@ async def check(ctx: AppContext, phone: str, code: str) -> None:
     await ctx.kv.delete(key("otp-tries", tag))
 
 
-async def burn(ctx: AppContext, phone: str) -> None:
+async def burn(ctx: AppContext, phone: str, purpose: str = REALNAME) -> None:
     """Spend the code: exactly one collection goes through with it."""
-    if await ctx.kv.take(key("otp", _phone_tag(ctx, phone))) is None:
+    if await ctx.kv.take(key("otp", _phone_tag(ctx, phone, purpose))) is None:
         raise DomainError("OTP_INVALID", "this code was just used; request a new one")

@@ -17,6 +17,7 @@ from api.cards import lifecycle, otp
 from api.cards.id_numbers import IdentityNumber, parse_id
 from api.cards.identity import Identity, id_index, open_identity, sealed_fields
 from api.cards.models import BlacklistEntry, Card, CardBinding, CardEvent, Person
+from api.cards.pending import PENDING
 from api.cards.schemas import CollectRequest
 from api.channels.models import ResidentUser
 from api.context import AppContext
@@ -59,7 +60,8 @@ async def _check_realname(ctx: AppContext, name: str, parsed: IdentityNumber, id
         # Already proven once: the name must match what the register confirmed then.
         if open_identity(ctx, person).name != name:
             raise DomainError("REALNAME_MISMATCH", "name and ID number do not match")
-        return
+        if not await Card.exists(person=person, status=PENDING):
+            return  # a hospital's import was never checked with the register: check it now
     if not await ctx.adapters.identity.check(name, parsed.number):
         raise DomainError("REALNAME_MISMATCH", "name and ID number do not match")
 
@@ -130,6 +132,14 @@ async def _bind(
         created = card is None
         if card is None:
             card = await issue_card(ctx, caller, identity, parsed)
+        elif card.status == PENDING:  # a hospital brought this person: the card is theirs now
+            await Card.filter(card_id=card.card_id, status=PENDING).update(
+                status="active", channel_app_id=caller.attrs.get("app_id")
+            )
+            await lifecycle.record_event(
+                card, "activated", caller, from_status=PENDING, to_status="active"
+            )
+            card.status = "active"
         await CardBinding.create(user_id=caller.id, card=card, relation=relation)
         await lifecycle.record_event(
             card, "collected" if created else "bound", caller, to_status=card.status

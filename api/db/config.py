@@ -24,6 +24,8 @@ MODEL_MODULES: list[str] = [
     "api.indicators.models",
     "api.institutions.models",
     "api.counter.models",
+    "api.bills.models",
+    "api.reports.models",
 ]
 
 APP_LABEL = "ehc"

@@ -17,6 +17,8 @@ from api.channels.rsa_keys import generate_rsa_keypair, public_pem_of
 from api.context import AppContext
 from api.demo.hospital import seed_hospital
 from api.institutions import service as institutions
+from api.messages import institution_hooks
+from api.principals import SYSTEM
 from api.terminals.models import TERMINAL_KINDS, Terminal
 
 DEMO_ADMIN = "demo-admin"
@@ -102,6 +104,14 @@ async def ensure_inhouse_app(ctx: AppContext, client: Client, secret: str) -> Ch
     return app
 
 
+async def ensure_his_webhook(ctx: AppContext, terminal_id: str, secret: str) -> None:
+    """The demo hospital's HIS hears bill_paid at the stand-in partner server, signed with the
+    demo terminal's secret (the stand-in learns it at every start)."""
+    url = f"{ctx.settings.public_url}/mock/partner/webhook"
+    await institution_hooks.set_webhook(SYSTEM, DEMO_HOSPITAL_CODE, url, terminal_id)
+    await _mock(ctx, "/partner/apps", {"app_id": terminal_id, "secret": secret})
+
+
 async def ensure_client(ctx: AppContext, client_id: str, **fields: Any) -> tuple[Client, str]:
     """The demo client ``client_id`` with its secret, created on the first start."""
     existing = await Client.get_or_none(client_id=client_id)
@@ -149,6 +159,7 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
             "name": terminal.name,
         },
     )
+    await ensure_his_webhook(ctx, terminal.client_id, terminal_secret)
     await seed_institutions(ctx)
     await _mock(  # the stand-in WeChat Pay forgets its merchants at every start
         ctx,

@@ -3,7 +3,7 @@ letters retried by hand)."""
 
 from __future__ import annotations
 
-from api.messages import service
+from api.messages import institution_hooks, service
 from api.messages.schemas import (
     AdminMessageList,
     AdminMessageOut,
@@ -11,6 +11,8 @@ from api.messages.schemas import (
     TemplateList,
     TemplateOut,
     TemplateUpdate,
+    WebhookOut,
+    WebhookRequest,
 )
 from api.messages.views import admin_message_out
 from api.web.bodies import path_int
@@ -51,6 +53,16 @@ async def admin_retry(request: Request) -> AdminMessageOut:
     return admin_message_out(message, ctx_of(request).settings.timezone)
 
 
+async def put_webhook(request: Request, body: WebhookRequest) -> WebhookOut:
+    """Name where an institution's HIS hears about its bills (``bill_paid``) and which of its
+    terminals' secrets signs the posts."""
+    hook = await institution_hooks.set_webhook(
+        caller_of(request), request.path_params["institution_code"], body.url, body.terminal_id
+    )
+    return WebhookOut(institution_code=hook.institution_code, url=hook.url,
+                      client_id=hook.client_id)  # fmt: skip
+
+
 routes = [
     admin_route("GET", "/api/v1/admin/message-templates", list_templates, response=TemplateList),
     admin_route("PUT", "/api/v1/admin/message-templates/{event}/{channel}", put_template,
@@ -59,4 +71,6 @@ routes = [
                 response=AdminMessageList),
     admin_route("POST", "/api/v1/admin/messages/{message_id}/retry", admin_retry,
                 response=AdminMessageOut, errors=["INVALID_STATE", "NOT_FOUND"]),
+    admin_route("PUT", "/api/v1/admin/webhooks/{institution_code}", put_webhook,
+                body=WebhookRequest, response=WebhookOut, errors=["NOT_FOUND"]),
 ]  # fmt: skip

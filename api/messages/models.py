@@ -36,3 +36,16 @@ class Subscription(Model):
     class Meta:
         table = "message_subscription"
         unique_together = (("user_id", "template_id"),)
+
+
+class InstitutionWebhook(Model):
+    """Where an institution's HIS hears about its bills (bill_paid): a URL, and the
+    terminal client whose secret signs each post (the HIS checks it like a partner would)."""
+
+    institution_code = fields.CharField(max_length=32, primary_key=True)
+    url = fields.CharField(max_length=512)
+    client_id = fields.CharField(max_length=64)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "institution_webhook"

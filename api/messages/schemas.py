@@ -82,3 +82,16 @@ class NoticeRequest(Body):
 
 class NoticeOut(Out):
     queued: int
+
+
+class WebhookRequest(Body):
+    url: line(512) = Field(description="where the institution's HIS receives its events")
+    terminal_id: key(64) = Field(
+        description="the institution's terminal client whose secret signs every post"
+    )
+
+
+class WebhookOut(Out):
+    institution_code: str
+    url: str
+    client_id: str

@@ -22,6 +22,7 @@ from datetime import timedelta
 from tortoise.transactions import in_transaction
 
 from api.context import AppContext
+from api.messages import institution_hooks
 from api.messages.delivery import Transient, deliver
 from api.outbox.models import OutboxMessage
 from api.timefmt import now
@@ -92,7 +93,11 @@ class Worker:
             return  # our lease ran out and someone else has it
         settings = self.ctx.settings
         try:
-            outcome = await deliver(self.ctx, message)
+            institution = institution_hooks.for_institution(message)
+            if institution is not None:
+                outcome = await institution_hooks.deliver(self.ctx, message, institution)
+            else:
+                outcome = await deliver(self.ctx, message)
         except Transient as exc:
             attempts = message.attempts + 1
             dead = attempts >= settings.message_max_attempts

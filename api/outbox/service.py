@@ -14,3 +14,13 @@ async def enqueue(
     return await OutboxMessage.create(
         event=event, user_id=user_id, card_id=card_id, payload=payload
     )
+
+
+INSTITUTION = "inst:"  # the outbox recipient prefix of an institution (its HIS webhook)
+
+
+async def enqueue_for_institution(
+    event: str, institution_code: str, payload: dict[str, Any]
+) -> OutboxMessage:
+    """Record ``event`` for an institution; the worker posts it to the institution's webhook."""
+    return await enqueue(event, INSTITUTION + institution_code, payload)

@@ -9,7 +9,6 @@ import logging
 
 from tortoise.transactions import in_transaction
 
-from api.appointments import booking
 from api.audit import service as audit
 from api.context import AppContext
 from api.outbox.service import enqueue
@@ -17,6 +16,7 @@ from api.payments.gateways.base import TradeState
 from api.payments.gateways.registry import gateway_for
 from api.payments.insurance import settlements as insurance_settlements
 from api.payments.models import Payment
+from api.payments.payable_links import payable_paid
 from api.payments.refunds import give_back, refund
 from api.principals import Origin
 from api.timefmt import now
@@ -65,5 +65,5 @@ async def confirm_paid(ctx: AppContext, payment: Payment, state: TradeState | No
     paid = await _mark_paid(payment.payment_id, state.trade_no)
     if paid is None:
         return  # a duplicate: the first one did the work
-    if not await booking.mark_paid(ctx, paid.appointment_id, paid.payment_id):
-        await give_back(ctx, paid, "the booking was no longer waiting for this payment")
+    if not await payable_paid(ctx, paid):
+        await give_back(ctx, paid, "the booking or bill was no longer waiting for this payment")

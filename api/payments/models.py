@@ -17,7 +17,9 @@ class Payment(Model):
     """One attempt to pay one order (its id is the out_trade_no the platform knows)."""
 
     payment_id = fields.CharField(max_length=32, primary_key=True)
-    appointment_id = fields.CharField(max_length=24, db_index=True)
+    # What is paid: a booking, or an HIS bill (then appointment_id is empty).
+    appointment_id = fields.CharField(max_length=24, db_index=True, default="")
+    bill_id = fields.CharField(max_length=24, null=True, db_index=True)
     user_id = fields.CharField(max_length=40, db_index=True)
     method = fields.CharField(max_length=8)
     app_id = fields.CharField(max_length=64)  # the mini-program the payer came through
@@ -122,7 +124,7 @@ class InsuranceSettlement(Model):
     payment: fields.OneToOneRelation[Payment] = fields.OneToOneField(
         "ehc.Payment", related_name="insurance", on_delete=fields.RESTRICT
     )
-    appointment_id = fields.CharField(max_length=24, db_index=True)
+    appointment_id = fields.CharField(max_length=24, db_index=True, default="")
     order_id = fields.CharField(max_length=64, unique=True)  # the platform's pay_ord_id
     psn_no = fields.CharField(max_length=64)  # the insured person's number at the platform
     total = fields.IntField()

@@ -36,7 +36,8 @@ def payment_out(
     """A payment as its payer (or an admin) sees it, with its insurance split if any."""
     return PaymentOut(
         payment_id=payment.payment_id,
-        appointment_id=payment.appointment_id,
+        appointment_id=payment.appointment_id or None,
+        bill_id=payment.bill_id,
         method=payment.method,
         amount=payment.amount,
         status=payment.status,
@@ -47,12 +48,13 @@ def payment_out(
 
 
 async def start_payment(request: Request, body: PaymentRequest) -> PaymentStarted:
-    """Pay a held booking by WeChat Pay or Alipay, optionally with medical insurance (then
-    only the self-pay part goes through WeChat Pay or Alipay): returns what the mini-program
-    needs."""
+    """Pay a held booking or an HIS bill by WeChat Pay or Alipay, optionally with medical
+    insurance (then only the self-pay part goes through WeChat Pay or Alipay): returns what the
+    mini-program needs."""
     ctx = ctx_of(request)
-    payment, params, insurance = await service.start(
-        ctx, caller_of(request), body.appointment_id, body.method, body.insurance_auth_code
+    kind, payable_id = body.payable()
+    payment, params, insurance = await service.start_payable(
+        ctx, caller_of(request), kind, payable_id, body.method, body.insurance_auth_code
     )
     shown = payment_out(ctx.settings.timezone, payment, insurance)
     return PaymentStarted(**shown.model_dump(), params=params)

@@ -5,20 +5,35 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from api.bounds import PositiveFen, key, line
 from api.schemas import Body, Out
 
 
 class PaymentRequest(Body):
-    appointment_id: key(24)
+    appointment_id: key(24) | None = Field(default=None, description="a held booking to pay")
+    bill_id: key(24) | None = Field(
+        default=None, description="an unpaid HIS bill to pay (instead of `appointment_id`)"
+    )
     method: Literal["wechat", "alipay"]
     insurance_auth_code: key(64) | None = Field(
         default=None,
         description="what the resident's authorisation in the medical-insurance app gave the "
         "mini-program: pay with insurance, and only the self-pay part through `method`",
     )
+
+    @model_validator(mode="after")
+    def _one_payable(self) -> PaymentRequest:
+        if (self.appointment_id is None) == (self.bill_id is None):
+            raise ValueError("name exactly one of appointment_id and bill_id")
+        return self
+
+    def payable(self) -> tuple[str, str]:
+        """What is paid: (kind, id)."""
+        if self.bill_id is not None:
+            return "bill", self.bill_id
+        return "appointment", str(self.appointment_id)
 
 
 class InsuranceOut(Out):
@@ -34,7 +49,8 @@ class InsuranceOut(Out):
 
 class PaymentOut(Out):
     payment_id: str
-    appointment_id: str
+    appointment_id: str | None
+    bill_id: str | None = None
     method: str
     amount: int = Field(description="fen")
     status: str

@@ -17,17 +17,19 @@ from __future__ import annotations
 from api.payments.confirmation import confirm_paid
 from api.payments.gateways.registry import gateway_for
 from api.payments.notifies import on_notify
-from api.payments.orders import owned, start
-from api.payments.refunds import refund, refund_booking
+from api.payments.orders import owned, start, start_payable
+from api.payments.refunds import give_back, refund, refund_booking
 from api.payments.sweep import sweep
 
 __all__ = [
     "confirm_paid",
     "gateway_for",
+    "give_back",
     "on_notify",
     "owned",
     "refund",
     "refund_booking",
     "start",
+    "start_payable",
     "sweep",
 ]

@@ -31,7 +31,8 @@ async def sweep(ctx: AppContext) -> int:
     )
     closed = 0
     for payment in open_orders:
-        if payment.appointment_id in waiting and payment.created_at > stale_before:
+        waits = payment.appointment_id in waiting or bool(payment.bill_id)
+        if waits and payment.created_at > stale_before:
             continue
         if payment.method == insurance_flow.INSURANCE_ONLY:
             await insurance_settlements.release(ctx, payment)  # nothing at WeChat/Alipay to close

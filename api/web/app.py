@@ -19,8 +19,11 @@ from api.appointments import pos_routes as appointments_pos
 from api.appointments import routes as appointments_public
 from api.appointments import sweeper
 from api.auth import routes as auth_public
+from api.bills import pos_routes as bills_pos
+from api.bills import routes as bills_public
 from api.cards import admin_routes as cards_admin
 from api.cards import routes as cards_public
+from api.cards import step_up_routes as cards_step_up
 from api.channels import admin_routes as channels_admin
 from api.channels import routes as channels_public
 from api.composition import open_context
@@ -32,11 +35,14 @@ from api.messages import admin_routes as messages_admin
 from api.messages import pos_routes as messages_pos
 from api.messages import routes as messages_public
 from api.messages.worker import Worker
+from api.patients import admin_routes as patients_admin
 from api.payments import admin_routes as payments_admin
 from api.payments import routes as payments_public
 from api.payments import service as payments
 from api.persons import admin_routes as persons_admin
 from api.persons import pos_routes as persons_pos
+from api.reports import pos_routes as reports_pos
+from api.reports import routes as reports_public
 from api.settings import Settings
 from api.terminals import admin_routes as terminals_admin
 from api.terminals import pos_routes as terminals_pos
@@ -65,6 +71,9 @@ def resident_door() -> list[BaseRoute]:
         *appointments_public.routes,
         *messages_public.routes,
         *payments_public.routes,
+        *bills_public.routes,
+        *cards_step_up.routes,
+        *reports_public.routes,
     ]
 
 
@@ -77,6 +86,8 @@ def terminal_door() -> list[BaseRoute]:
         *messages_pos.routes,
         *persons_pos.routes,
         *counter_pos.routes,
+        *bills_pos.routes,
+        *reports_pos.routes,
     ]
 
 
@@ -93,6 +104,7 @@ def admin_door() -> list[BaseRoute]:
         *payments_admin.routes,
         *upward_admin.routes,
         *persons_admin.routes,
+        *patients_admin.routes,
     ]
 
 

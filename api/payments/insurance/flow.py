@@ -15,12 +15,12 @@ import logging
 
 from tortoise.transactions import in_transaction
 
-from api.appointments import booking
 from api.appointments.models import Appointment
 from api.cards.identity import id_index
 from api.cards.service import card_by_id
 from api.context import AppContext
 from api.errors import DomainError
+from api.payables import Payable, PayableItem
 from api.payments.gateways.base import Refusal
 from api.payments.gateways.insurance import (
     FeeItem,
@@ -31,6 +31,7 @@ from api.payments.gateways.insurance import (
 )
 from api.payments.insurance.settlements import move, platform_of, refund, release, stored_split
 from api.payments.models import InsuranceSettlement, Payment
+from api.payments.payable_links import payable_paid
 from api.timefmt import now
 
 log = logging.getLogger("ehc.payments.insurance")
@@ -53,9 +54,9 @@ def refused(exc: InsuranceRefusal) -> DomainError:
     return DomainError(code, message, details={"platform_code": exc.code})
 
 
-async def _check_holder(ctx: AppContext, appointment: Appointment, insured: Insured) -> None:
-    """The insured person must be the booking's card holder (compared by blind index)."""
-    person = (await card_by_id(appointment.card_id)).person
+async def _check_holder(ctx: AppContext, card_id: str, insured: Insured) -> None:
+    """The insured person must be the card holder of what is paid (compared by blind index)."""
+    person = (await card_by_id(card_id)).person
     same = insured.cert_type == person.id_type and person.id_number_idx == id_index(
         ctx, person.id_type, insured.cert_no
     )
@@ -66,46 +67,64 @@ async def _check_holder(ctx: AppContext, appointment: Appointment, insured: Insu
         )
 
 
-async def _reusable(appointment_id: str, method: str) -> InsuranceSettlement | None:
-    """An open pre-settlement of the same booking and method (the resident paying again)."""
+async def _reusable(payable: Payable, method: str) -> InsuranceSettlement | None:
+    """An open pre-settlement of the same booking or bill and method (the resident paying
+    again)."""
+    of_payable = (
+        {"payment__bill_id": payable.id}
+        if payable.kind == "bill"
+        else {"appointment_id": payable.id}
+    )
     return (
         await InsuranceSettlement.filter(
-            appointment_id=appointment_id,
-            status="presettled",
-            payment__status="created",
-            payment__method=method,
+            **of_payable, status="presettled", payment__status="created", payment__method=method
         )
         .select_related("payment")
         .first()
     )
 
 
+def booking_payable(appointment: Appointment) -> Payable:
+    """A held booking as a payable: one registration-fee line."""
+    code, name = REGISTRATION_ITEM
+    return Payable(
+        kind="appointment", id=appointment.appointment_id, card_id=appointment.card_id,
+        amount=appointment.fee, subject="", items=(PayableItem(code, name, 1, appointment.fee),),
+    )  # fmt: skip
+
+
 async def open_order(
     ctx: AppContext, appointment: Appointment, draft: Payment, auth_code: str
 ) -> tuple[Payment, InsuranceSettlement]:
-    """Authorise, check the holder, upload and pre-settle; store the split with ``draft``
-    (an unsaved payment whose amount becomes the self-pay part). A split with no self-pay is
-    settled at once and comes back paid."""
+    """The booking's insurance order (see :func:`open_payable_order`)."""
+    return await open_payable_order(ctx, booking_payable(appointment), draft, auth_code)
+
+
+async def open_payable_order(
+    ctx: AppContext, payable: Payable, draft: Payment, auth_code: str
+) -> tuple[Payment, InsuranceSettlement]:
+    """Authorise, check the holder, upload the payable's items and pre-settle; store the split
+    with ``draft`` (an unsaved payment whose amount becomes the self-pay part). A split with
+    no self-pay is settled at once and comes back paid."""
     platform = platform_of(ctx)
     try:
         insured = await platform.authorise(auth_code)
     except InsuranceRefusal as exc:
         raise refused(exc) from exc
-    await _check_holder(ctx, appointment, insured)
-    reused = await _reusable(appointment.appointment_id, draft.method)
+    await _check_holder(ctx, payable.card_id, insured)
+    reused = await _reusable(payable, draft.method)
     if reused is not None:
         return reused.payment, reused
-    code, name = REGISTRATION_ITEM
-    item = FeeItem(code=code, name=name, quantity=1, unit_price=appointment.fee)
+    items = [FeeItem(i.code, i.name, i.quantity, i.unit_price) for i in payable.items]
     try:
-        order_id = await platform.upload(insured, draft.payment_id, [item])
+        order_id = await platform.upload(insured, draft.payment_id, items)
     except InsuranceRefusal as exc:
         raise refused(exc) from exc
     try:
         split = await platform.presettle(order_id, insured)
-        if split.total != appointment.fee:
-            raise DomainError("UPSTREAM_ERROR", "the insurance split is not for the booking's fee")
-        settlement = await _store(draft, appointment, order_id, insured, split)
+        if split.total != payable.amount:
+            raise DomainError("UPSTREAM_ERROR", "the insurance split is not for the amount owed")
+        settlement = await _store(draft, order_id, insured, split)
     except InsuranceRefusal as exc:
         await _best_effort_revoke(platform, order_id)
         raise refused(exc) from exc
@@ -118,7 +137,7 @@ async def open_order(
 
 
 async def _store(
-    draft: Payment, appointment: Appointment, order_id: str, insured: Insured, split: Split
+    draft: Payment, order_id: str, insured: Insured, split: Split
 ) -> InsuranceSettlement:
     """The payment (for the self-pay part) and its insurance split, in one transaction."""
     draft.amount = split.self_pay
@@ -127,7 +146,7 @@ async def _store(
     async with in_transaction():
         await draft.save()
         return await InsuranceSettlement.create(
-            payment=draft, appointment_id=appointment.appointment_id, order_id=order_id,
+            payment=draft, appointment_id=draft.appointment_id, order_id=order_id,
             psn_no=insured.psn_no, total=split.total, fund=split.fund, account=split.account,
             self_pay=split.self_pay,
         )  # fmt: skip
@@ -145,7 +164,7 @@ async def _best_effort_revoke(platform: InsurancePlatform, order_id: str) -> Non
 async def _settle_at_once(
     ctx: AppContext, payment: Payment, settlement: InsuranceSettlement
 ) -> None:
-    """No self-pay: settle now, mark the payment paid and complete the booking."""
+    """No self-pay: settle now, mark the payment paid and complete the booking or bill."""
     platform = platform_of(ctx)
     try:
         settle_id = await platform.settle(settlement.order_id, stored_split(settlement), None)
@@ -164,8 +183,6 @@ async def _settle_at_once(
                 status="paid", paid_at=now()
             )
             payment.status, payment.paid_at, settlement.status = "paid", now(), "settled"
-    if payment.status != "paid" or not await booking.mark_paid(
-        ctx, payment.appointment_id, payment.payment_id
-    ):
+    if payment.status != "paid" or not await payable_paid(ctx, payment):
         await refund(ctx, payment, "the booking was no longer waiting for this payment")
         raise DomainError("NOT_PAYABLE", "the booking is no longer waiting for payment")

@@ -4,7 +4,8 @@
 
 const S = { cfg: null, platform: "wechat", token: null, userId: null, cards: [], card: null,
   qrTimer: null, hold: null, holdTimer: null, smsPhone: null, payment: null,
-  ids: {} }; // card_id → ID number of the cards collected here (the insurance app knows its user)
+  ids: {}, phones: {}, // card_id → ID number and phone of the cards collected here
+  patientId: null, bill: null, report: null };
 
 const ERRORS = {
   OTP_INVALID: "验证码错误或已过期", REALNAME_MISMATCH: "姓名与证件号码不一致",
@@ -21,6 +22,7 @@ const ERRORS = {
   VALIDATION_ERROR: "请检查填写的内容", CHANNEL_AUTH_FAILED: "登录失败，请重试",
   NOT_PAYABLE: "该预约无需支付", METHOD_UNAVAILABLE: "该支付方式不可用",
   UNAUTHENTICATED: "登录已过期，请重新登录", NOT_FOUND: "没有找到",
+  STEP_UP_REQUIRED: "请先验证身份", REFUND_NOT_PARTIAL: "医保结算的账单只能整单退费",
 };
 const CARD_STATUS = { active: "正常", lost: "已挂失", frozen: "已冻结", cancelled: "已注销" };
 const STATUS = { pending_payment: "待支付", booked: "已预约", checked_in: "已签到",
@@ -98,7 +100,8 @@ function show(view) {
   document.querySelectorAll(".view").forEach((v) => (v.hidden = v.id !== "view-" + view));
   document.querySelectorAll(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.go === view));
   if (view !== "card") clearTimeout(S.qrTimer);
-  const loaders = { cards: loadCards, book: loadBooking, appointments: loadAppointments, messages: loadMessages };
+  const loaders = { cards: loadCards, book: loadBooking, appointments: loadAppointments,
+    messages: loadMessages, bills: loadBills, reports: loadReports };
   if (loaders[view]) guarded(loaders[view]);
 }
 
@@ -170,6 +173,7 @@ async function collect() {
   }
   const card = await call("POST", "/api/v1/cards", body);
   S.ids[card.card_id] = body.id_number;
+  S.phones[card.card_id] = body.phone;
   show("cards");
   toast("领卡成功");
 }
@@ -298,15 +302,21 @@ function openHold(appt) {
 
 async function startPay(extra = {}) {
   const started = await call("POST", "/api/v1/payments", { appointment_id: S.hold.appointment_id, method: S.platform, ...extra });
+  openSheet(started, "挂号费 · " + S.hold.department.name);
+}
+
+function openSheet(started, subject) {
   S.payment = started;
   const split = started.insurance;
-  if (started.status === "paid") return awaitBooked(); // the insurance paid it all
+  if (started.status === "paid") return afterPaid(); // the insurance paid it all
   $("pay-title").textContent = S.platform === "wechat" ? "微信支付" : "支付宝";
   $("pay-amount").textContent = fen(started.amount);
-  $("pay-subject").textContent = "挂号费 · " + S.hold.department.name + (split
+  $("pay-subject").textContent = subject + (split
     ? `（医保统筹 ${fen(split.fund)} · 个人账户 ${fen(split.account)} · 自付 ${fen(split.self_pay)}）` : "");
   $("paysheet").hidden = false;
 }
+
+const afterPaid = () => (S.payment && S.payment.bill_id ? awaitBillPaid() : awaitBooked());
 
 // 医保移动支付: the resident authorises in the insurance app (the stand-in hands the code over),
 // the platform splits the fee, and only the self-pay part goes through WeChat Pay or Alipay.
@@ -326,7 +336,7 @@ async function confirmPay() {
     await call("POST", "/mock/alipay/pay/confirm", { trade_no: p.params.trade_no }, null);
   }
   $("paysheet").hidden = true;
-  await awaitBooked();
+  await afterPaid();
 }
 
 async function awaitBooked() {
@@ -382,6 +392,111 @@ async function loadMessages() {
   }).join("") : "<li>暂无消息</li>";
 }
 
+// ---- bills (诊间结算) ---------------------------------------------------------------------
+const BILL_STATUS = { unpaid: "待缴费", paid: "已缴费", cancelled: "已作废", refunded: "已退费" };
+
+async function loadBills() {
+  const { bills } = await call("GET", "/api/v1/bills");
+  $("bill-list").innerHTML = bills.length ? bills.map((b) => `<li class="bill-item" data-bill="${esc(b.bill_id)}">
+    <b>就诊号 ${esc(b.visit_no)}</b><span class="status st-${esc(b.status)}">${BILL_STATUS[b.status] || esc(b.status)}</span><br>
+    ${b.items.map((i) => `<small>${esc(i.name)} × ${i.quantity}　${fen(i.amount * i.quantity)}</small>`).join("<br>")}
+    <p class="amount-line">合计 <b>${fen(b.amount)}</b>${b.refunded ? `（已退 ${fen(b.refunded)}）` : ""}</p>
+    ${b.status === "unpaid" ? `<div class="row"><button class="bill-pay">${S.platform === "wechat" ? "微信支付" : "支付宝"}</button><button class="bill-insu">医保支付</button></div>` : ""}
+  </li>`).join("") : "<li>暂无待缴费账单</li>";
+  for (const li of document.querySelectorAll(".bill-item")) {
+    const bill = bills.find((b) => b.bill_id === li.dataset.bill);
+    const pay = li.querySelector(".bill-pay");
+    if (pay) pay.onclick = () => guarded(() => payBill(bill));
+    const insu = li.querySelector(".bill-insu");
+    if (insu) insu.onclick = () => guarded(() => payBill(bill, true));
+  }
+}
+
+async function payBill(bill, insured = false) {
+  const extra = {};
+  if (insured) {
+    const idNumber = S.ids[bill.card_id];
+    if (!idNumber) return toast("请先在本机领取该就诊人的健康卡，再使用医保支付");
+    const { auth_code } = await call("POST", `/mock/insurance/users/${encodeURIComponent(idNumber)}/auth_code`, null, null);
+    extra.insurance_auth_code = auth_code;
+  }
+  S.bill = bill;
+  const started = await call("POST", "/api/v1/payments", { bill_id: bill.bill_id, method: S.platform, ...extra });
+  openSheet(started, "门诊缴费 · 就诊号 " + bill.visit_no);
+}
+
+async function awaitBillPaid() {
+  for (let i = 0; i < 50; i++) {
+    const { bills } = await call("GET", "/api/v1/bills");
+    const bill = bills.find((b) => b.bill_id === S.payment.bill_id);
+    if (bill && bill.status === "paid") { show("bills"); return toast("缴费成功"); }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  toast("支付结果确认中，请稍后查看");
+}
+
+const REPORT_KINDS = { lab: "检验", imaging: "影像", pathology: "病理", exam: "检查" };
+
+// ---- reports (download after a fresh proof: an SMS code to the card's phone) --------------
+async function loadReports() {
+  const { reports } = await call("GET", "/api/v1/reports");
+  $("report-list").innerHTML = reports.length ? reports.map((r) => `<li class="report-item" data-report="${esc(r.report_id)}">
+    <b>${esc(r.title)}</b><span class="status">${esc(REPORT_KINDS[r.kind] || r.kind)}</span><br>
+    <small>${esc(r.institution_code)} · ${esc(r.created_at.slice(0, 16).replace("T", " "))}</small>
+    <button class="report-get">查看报告</button></li>`).join("") : "<li>暂无报告</li>";
+  for (const li of document.querySelectorAll(".report-item")) {
+    li.querySelector(".report-get").onclick = () => guarded(() => downloadReport(li.dataset.report));
+  }
+}
+
+async function downloadReport(reportId) {
+  S.report = reportId;
+  const resp = await fetch(`/api/v1/reports/${reportId}/pdf`, { headers: { Authorization: "Bearer " + S.token } });
+  if (resp.status === 403) {
+    $("stepup").hidden = false;
+    return toast("查看报告前请先验证身份");
+  }
+  if (!resp.ok) throw Object.assign(new Error("下载失败"), { code: "HTTP_" + resp.status });
+  const pdf = await resp.blob();
+  $("stepup").hidden = true;
+  $("report-out").innerHTML = `已下载报告（PDF，${pdf.size} 字节）：<a href="${URL.createObjectURL(pdf)}" target="_blank">打开</a>`;
+}
+
+async function sendStepUp() {
+  const sent = await call("POST", "/api/v1/realname/step-up", {});
+  toast(`验证码已发送至 ${sent.phone_masked}`);
+  // the code goes to the phone on record of your own card (else the first): show that inbox
+  const card = S.cards.find((c) => c.relation === "self") || S.cards[0];
+  if (card && S.phones[card.card_id]) { S.smsPhone = S.phones[card.card_id]; pollSms(); }
+}
+
+async function proveStepUp() {
+  await call("POST", "/api/v1/realname/step-up", { otp: $("su-otp").value.trim() });
+  await downloadReport(S.report);
+}
+
+// ---- the hospital's information system (a terminal, for the last patient verified) -----
+async function his(path, body, says) {
+  const out = $("h-out");
+  try {
+    if (!S.patientId) throw Object.assign(new Error("请先在柜台核验患者"), { code: "" });
+    const answer = await call("POST", path, { patient_id: S.patientId, ...body }, S.cfg.terminal_token);
+    out.textContent = says(answer);
+    out.dataset.ok = "1";
+  } catch (err) {
+    out.textContent = explain(err);
+    out.dataset.ok = "0";
+  }
+}
+
+const DEMO_ITEMS = [
+  { code: "250101001", name: "血常规", quantity: 1, amount: 2000 },
+  { code: "XA01AAA", name: "阿莫西林胶囊", quantity: 3, amount: 1250 },
+  { code: "120100001", name: "肌肉注射", quantity: 2, amount: 500 },
+];
+// A one-page PDF the demo's HIS posts as a report.
+const DEMO_PDF = btoa("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n");
+
 // ---- the hospital counter (a terminal) ---------------------------------------------------
 function counterSays(path, a) {
   if (path.endsWith("/verify")) {
@@ -395,6 +510,7 @@ async function counter(path, body) {
   const out = $("k-out");
   try {
     const answer = await call("POST", path, body, S.cfg.terminal_token);
+    if (answer.patient_id) S.patientId = answer.patient_id;
     out.textContent = counterSays(path, answer);
     out.dataset.ok = "1";
   } catch (err) {
@@ -423,6 +539,12 @@ async function main() {
   $("k-verify").onclick = () => counter("/api/v1/pos/verify", { qr: $("k-qr").value.trim(), scene: "registration" });
   $("k-checkin").onclick = () => counter("/api/v1/pos/checkin", { qr: $("k-qr").value.trim(), appointment_id: $("k-appt").value.trim() });
   $("k-next").onclick = () => counter("/api/v1/pos/queue/next", { schedule_id: Number($("k-schedule").value) });
+  $("su-send").onclick = () => guarded(sendStepUp);
+  $("su-go").onclick = () => guarded(proveStepUp);
+  $("h-bill").onclick = () => his("/api/v1/pos/bills", { visit_no: "MZ" + Date.now(), items: DEMO_ITEMS },
+    (a) => `账单已开具：${a.bill_id}\n合计 ${fen(a.amount)}（${a.status === "unpaid" ? "待缴费" : a.status}）`);
+  $("h-report").onclick = () => his("/api/v1/pos/reports", { title: "血常规检验报告", kind: "lab", pdf_base64: DEMO_PDF },
+    (a) => `报告已发布：${a.report_id}`);
   document.querySelectorAll("[data-go]").forEach((b) => (b.onclick = () => show(b.dataset.go)));
   document.body.dataset.ready = "1"; // every button is wired: tests (and people) may start
 }

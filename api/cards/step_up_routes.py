@@ -1,0 +1,59 @@
+"""The residents' door of step-up proofs (``POST /api/v1/realname/step-up``): ask for an SMS
+code to the card's phone on record, then send it back; the proof lasts 10 minutes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from api.bounds import key
+from api.cards import step_up
+from api.errors import DomainError
+from api.schemas import Body, Out
+from api.web.caller import caller_of, ctx_of
+from api.web.endpoint import resident_route
+from api.web.http import Request
+
+
+class StepUpRequest(Body):
+    otp: str | None = Field(
+        default=None, pattern=r"^\d{6}$",
+        description="the SMS code; without it (and without face_session) a code is sent",
+    )  # fmt: skip
+    face_session: key(64) | None = Field(
+        default=None, description="a passed face check (not available yet: use otp)"
+    )
+    card_id: key(64) | None = Field(
+        default=None,
+        description="whose phone on record gets the code (default: your own card, else the "
+        "first you hold)",
+    )
+
+
+class StepUpOut(Out):
+    status: Literal["sent", "proven"]
+    expires_in: int = Field(description="seconds the code (sent) or the proof (proven) lasts")
+    phone_masked: str | None = None
+
+
+async def prove_presence(request: Request, body: StepUpRequest) -> StepUpOut:
+    """Prove it is you before a sensitive read: without a code, one is sent to the card's phone
+    on record; with it, the proof lasts 10 minutes."""
+    ctx, caller = ctx_of(request), caller_of(request)
+    if body.face_session is not None:
+        # TODO(face): accept a passed face session once POST /api/v1/realname/face exists.
+        raise DomainError("VALIDATION_ERROR", "face check is not available yet: use an SMS code")
+    if body.otp is None:
+        masked, lifetime = await step_up.send_code(ctx, caller, body.card_id)
+        return StepUpOut(status="sent", expires_in=lifetime, phone_masked=masked)
+    lasts = await step_up.prove(ctx, caller, body.otp, body.card_id)
+    return StepUpOut(status="proven", expires_in=lasts)
+
+
+routes = [
+    resident_route("POST", "/api/v1/realname/step-up", prove_presence, body=StepUpRequest,
+                   response=StepUpOut, tags=["cards"],
+                   errors=["OTP_INVALID", "TOO_MANY_REQUESTS", "NOT_FOUND", "INVALID_STATE",
+                           "VALIDATION_ERROR"]),
+]  # fmt: skip
