@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+import threading
 from dataclasses import dataclass
 
 from counter_pos import apdu
@@ -218,50 +218,137 @@ def _release(connection: object) -> None:
 
 
 class CardWatcher:
-    """Reader and card events from pyscard's monitoring threads, handed to an asyncio queue.
+    """Reader and card events from our own polling thread, handed to an asyncio queue.
 
     Events: ``card_inserted``, ``card_removed``, ``reader_added``, ``reader_removed``, each
-    with the reader's name.
+    with the reader's name. pyscard's monitors are not used: when pcscd stops they print a
+    traceback and end, while this thread says so in one line and keeps retrying.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[tuple[str, str]]):
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        queue: asyncio.Queue[tuple[str, str]],
+        *,
+        interval: float = 0.5,
+        retry: float = 2.0,
+    ) -> None:
         self.loop = loop
         self.queue = queue
-        self._monitors: list[tuple[object, object]] = []
+        self.interval = interval
+        self.retry = retry
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def _emit(self, kind: str, reader: str) -> None:
-        # Called on pyscard's thread: only call_soon_threadsafe may touch the loop.
-        self.loop.call_soon_threadsafe(self.queue.put_nowait, (kind, reader))
+        # Called on the watcher's thread: only call_soon_threadsafe may touch the loop.
+        try:
+            self.loop.call_soon_threadsafe(self.queue.put_nowait, (kind, reader))
+        except RuntimeError:  # the loop closed before stop(): nobody is listening
+            self._stopping.set()
 
     def start(self) -> None:
         """Begin watching every reader and the cards going in and out."""
-        from smartcard.CardMonitoring import CardMonitor, CardObserver
-        from smartcard.ReaderMonitoring import ReaderMonitor, ReaderObserver
-
-        emit: Callable[[str, str], None] = self._emit
-
-        class Cards(CardObserver):  # type: ignore[misc]
-            def update(self, observable: object, actions: tuple) -> None:
-                added, removed = actions
-                for card in added:
-                    emit("card_inserted", str(card.reader))
-                for card in removed:
-                    emit("card_removed", str(card.reader))
-
-        class Readers(ReaderObserver):  # type: ignore[misc]
-            def update(self, observable: object, actions: tuple) -> None:
-                added, removed = actions
-                for reader in added:
-                    emit("reader_added", str(reader))
-                for reader in removed:
-                    emit("reader_removed", str(reader))
-
-        for monitor, observer in ((CardMonitor(), Cards()), (ReaderMonitor(), Readers())):
-            monitor.addObserver(observer)  # type: ignore[attr-defined]
-            self._monitors.append((monitor, observer))
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="card-watcher", daemon=True)
+        self._thread.start()
 
     def stop(self) -> None:
-        """Stop watching."""
-        for monitor, observer in self._monitors:
-            monitor.deleteObserver(observer)  # type: ignore[attr-defined]
-        self._monitors.clear()
+        """Stop watching (returns once the thread has ended)."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def _run(self) -> None:
+        poll = _Poll()
+        readers: set[str] = set()
+        cards: set[str] = set()
+        service: bool | None = None  # unknown until the first poll
+        while not self._stopping.is_set():
+            seen = poll.look()
+            if seen is None:
+                if service is not False:
+                    said = "stopped" if service else "is not running"
+                    log.warning(
+                        "the card-reader service (pcscd) %s; retrying every %g s",
+                        said, self.retry,
+                    )  # fmt: skip
+                service = False
+                self._changes(readers, cards, set(), set())
+                readers, cards = set(), set()
+                self._stopping.wait(self.retry)
+                continue
+            if service is False:
+                log.info("the card-reader service (pcscd) is back; watching the readers")
+            service = True
+            now_readers, now_cards = seen
+            self._changes(readers, cards, now_readers, now_cards)
+            readers, cards = now_readers, now_cards
+            self._stopping.wait(self.interval)
+        poll.close()
+
+    def _changes(
+        self, readers: set[str], cards: set[str], now_readers: set[str], now_cards: set[str]
+    ) -> None:
+        for name in sorted(now_readers - readers):
+            self._emit("reader_added", name)
+        for name in sorted(cards - now_cards):
+            self._emit("card_removed", name)
+        for name in sorted(now_cards - cards):
+            self._emit("card_inserted", name)
+        for name in sorted(readers - now_readers):
+            self._emit("reader_removed", name)
+
+
+class _Poll:
+    """One look at PC/SC through ``smartcard.scard``: the readers, and which hold a card."""
+
+    def __init__(self) -> None:
+        self.context: int | None = None
+        self.last: tuple[set[str], set[str]] = (set(), set())
+
+    def look(self) -> tuple[set[str], set[str]] | None:
+        """``(readers, readers holding a card)``, or None when pcscd cannot be reached."""
+        from smartcard import scard
+
+        names = self._readers()
+        if names is None:
+            self.close()  # a context outlived a pcscd restart: open a fresh one, once
+            names = self._readers()
+            if names is None:
+                self.close()
+                return None
+        if not names:
+            self.last = (set(), set())
+            return self.last
+        states = [(name, scard.SCARD_STATE_UNAWARE) for name in names]
+        hresult, found = scard.SCardGetStatusChange(self.context, 0, states)
+        if hresult in (scard.SCARD_E_NO_SERVICE, scard.SCARD_E_SERVICE_STOPPED):
+            self.close()
+            return None
+        if hresult == scard.SCARD_S_SUCCESS:
+            present = {name for name, state, _atr in found if state & scard.SCARD_STATE_PRESENT}
+            self.last = (set(names), present)
+        # Otherwise a reader left between the two calls: keep the last look until the next.
+        return self.last
+
+    def _readers(self) -> list[str] | None:
+        from smartcard import scard
+
+        if self.context is None:
+            hresult, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+            if hresult != scard.SCARD_S_SUCCESS:
+                return None
+            self.context = context
+        hresult, names = scard.SCardListReaders(self.context, [])
+        if hresult == scard.SCARD_E_NO_READERS_AVAILABLE:
+            return []
+        return list(names) if hresult == scard.SCARD_S_SUCCESS else None
+
+    def close(self) -> None:
+        if self.context is not None:
+            from smartcard import scard
+
+            scard.SCardReleaseContext(self.context)  # an error code once pcscd is gone
+            self.context = None

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from typing import IO
 
 import httpx
 import pytest
@@ -26,8 +27,8 @@ pytestmark = pytest.mark.pcsc
 
 
 class CounterPos:
-    def __init__(self, proc: subprocess.Popen[str], base: str) -> None:
-        self.proc, self.base = proc, base
+    def __init__(self, proc: subprocess.Popen[str], base: str, log: IO[str]) -> None:
+        self.proc, self.base, self.log = proc, base, log
         self.http = httpx.Client(base_url=base, timeout=15)
 
     def scan(self, line: str) -> None:
@@ -50,6 +51,18 @@ class CounterPos:
         self.http.close()
         self.proc.terminate()
         self.proc.wait(timeout=10)
+
+    def output(self) -> str:
+        """Everything counter-pos printed and logged so far."""
+        self.log.seek(0)
+        return self.log.read()
+
+    def wait_output(self, text: str, timeout: float = 10) -> None:
+        """Until ``text`` shows in the output."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output():
+            assert time.monotonic() < deadline, f"no {text!r} in: {self.output()[-2000:]}"
+            time.sleep(0.1)
 
     def count(self, kind: str) -> int:
         return sum(e["kind"] == kind for e in self.http.get("/events").json()["events"])
@@ -79,7 +92,7 @@ def start_counter(live, terminal, *extra: str) -> CounterPos:
             raise AssertionError(f"counter-pos exited: {log.read()[-3000:]}")
         try:
             httpx.get(f"{base}/healthz", timeout=2)
-            return CounterPos(proc, base)
+            return CounterPos(proc, base, log)
         except httpx.TransportError:
             assert time.monotonic() < deadline
             time.sleep(0.1)
@@ -252,3 +265,28 @@ def test_reader_gone_is_said_plainly_and_the_desk_recovers(
     back = read_card(quiet_counter)
     assert back.status_code == 200, back.text
     assert back.json()["name"] == person.name
+
+
+STOPPED = "the card-reader service (pcscd) stopped; retrying every 2 s"
+BACK = "the card-reader service (pcscd) is back"
+
+
+def test_pcscd_stopping_is_one_line_and_the_watch_resumes(pcscd, counter, insert_card) -> None:
+    if pcscd.process is None:
+        pytest.skip("pcscd was started by someone else; not ours to stop")
+    counter.wait_event("reader_added", 0)  # the watcher has seen the readers
+    pcscd.stop()
+    try:
+        counter.wait_output(STOPPED)
+        time.sleep(4.5)  # two retries go by: still the one line
+    finally:
+        pcscd.start()  # the other tests of the session need it, whatever happened here
+    counter.wait_output(BACK)
+    seen = counter.count("card_read")
+    person = stranger()
+    insert_card(health(person))
+    event = counter.wait_event("card_read", seen)
+    assert event["ok"] and event["result"]["name"] == person.name
+    out = counter.output()
+    assert out.count(STOPPED) == 1 and out.count(BACK) == 1
+    assert "Traceback" not in out and "Exception" not in out
