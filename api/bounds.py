@@ -95,6 +95,7 @@ TimeZone = Annotated[
 PATH_PARAMETERS: dict[str, Any] = {
     "app_id": key(64),
     "appointment_id": key(24),
+    "binding_id": Id,
     "card_id": key(64),
     "channel": key(16),
     "client_id": key(64),

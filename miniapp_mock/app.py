@@ -19,6 +19,7 @@ from miniapp_mock import (
     alipay_messages,
     alipay_trade,
     bills,
+    face,
     faults,
     idcheck,
     index,
@@ -59,6 +60,7 @@ def create_mock_app(config: MockConfig | None = None) -> Starlette:
             *partner.routes,
             *sms.routes,
             *idcheck.routes,
+            *face.routes,
             *insurance.routes,
         ]
     )

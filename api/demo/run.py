@@ -32,6 +32,7 @@ def demo_settings(settings: Settings, host: str, port: int) -> Settings:
         sms_base_url=f"{base}/mock/sms",
         sms_api_key=settings.sms_api_key or "demo-sms-key",
         idcheck_base_url=f"{base}/mock/idcheck",
+        face_base_url=f"{base}/mock/face",
         wechatpay_base=f"{base}/mock/wechat/",
         run_worker=True if settings.run_worker is None else settings.run_worker,
         wechatpay_mch_id=settings.wechatpay_mch_id or DEMO_MCH_ID,
