@@ -111,12 +111,15 @@ class PeerCentres:
 async def forward_verify(
     ctx: AppContext, issuer: str, text: str, scene: str, institution_code: str, terminal_id: str
 ) -> dict[str, Any]:
-    """The issuer's answer for a code it issued."""
+    """The issuer's answer for a code it issued, the holder's identity included: only after
+    the answer do we know whether it opens a patient record here (the terminal then sees it);
+    otherwise it is taken off before the terminal's answer."""
     body = {
         "qr": text,
         "scene": scene,
         "institution_code": institution_code,
         "terminal_id": terminal_id,
+        "with_identity": True,
     }
     return await ctx.adapters.peers.for_issuer(issuer).verify(body)
 
