@@ -170,7 +170,7 @@ fetch('/openapi.json').then(r => r.json()).then(doc => {
       s.append(path + ' — ' + (op.summary || ''));
       d.append(s);
       if (op.description) {
-        for (const para of op.description.split('\n\n')) {
+        for (const para of op.description.split('\\n\\n')) {
           const p = document.createElement('p'); p.className = 'desc';
           para.split('`').forEach((part, i) => {
             const c = document.createElement(i % 2 ? 'code' : 'span');
