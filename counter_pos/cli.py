@@ -98,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("qr", help="the QR code's text, as the scanner reads it")
     verify.add_argument(
         "--with-identity", action="store_true",
-        help="ask for the holder's full identity too (the card centre audits the read)",
+        help="ask for the holder's full identity too (the card centre audits the read); default: "
+        "only for a new patient record",
     )  # fmt: skip
     sub.add_parser("readers", help="list the PC/SC readers",
                    description="List the PC/SC readers pcscd knows.")  # fmt: skip
