@@ -44,7 +44,8 @@ def _callers(definition: dict) -> list[str]:
     description = definition.get("description", "")
     if not description.startswith("Callers: "):
         return ["public"]
-    return [c.strip() for c in description.removeprefix("Callers: ").split(" with ")[0].split(",")]
+    callers = description.removeprefix("Callers: ").split("\n")[0].split(" with ")[0]
+    return [c.strip().rstrip(".") for c in callers.split(",")]
 
 
 def _run(operation, headers: dict[str, str], base_url: str) -> None:
