@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from api.cards.face_check import FaceCheck
 from api.cards.identity_register import IdentityRegister
 from api.cards.sms_gateway import SmsGateway
 from api.channels.platforms import ChannelPlatforms
@@ -25,11 +26,12 @@ from api.upward.platform import Platform
 
 @dataclass(frozen=True)
 class Adapters:
-    """Every outside system: SMS, the identity register, medical insurance, the channel
-    platforms per app, the money platforms per app and method, the peer card centres."""
+    """Every outside system: SMS, the identity register, the face check, medical insurance,
+    the channel platforms per app, the money platforms per app and method, the peer centres."""
 
     sms: SmsGateway
     identity: IdentityRegister
+    face: FaceCheck
     insurance: InsurancePlatform | None
     channels: ChannelPlatforms
     payments: PaymentGateways
@@ -56,6 +58,7 @@ def build_adapters(
     part("sms", lambda: SmsGateway(
         base_url=settings.sms_base_url, api_key=settings.sms_api_key, http=http))  # fmt: skip
     part("identity", lambda: IdentityRegister(base_url=settings.idcheck_base_url, http=http))
+    part("face", lambda: FaceCheck(base_url=settings.face_base_url, http=http))
     part("insurance", lambda: _insurance(settings, http))
     channels = part("channels", lambda: ChannelPlatforms(settings, keys))
     part("payments", lambda: PaymentGateways(settings, http, channels))

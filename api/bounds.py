@@ -96,6 +96,7 @@ PATH_PARAMETERS: dict[str, Any] = {
     "app_id": key(64),
     "appointment_id": key(24),
     "bill_id": key(24),
+    "binding_id": Id,
     "card_id": key(64),
     "channel": key(16),
     "charge_id": key(32),

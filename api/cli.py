@@ -61,8 +61,13 @@ def _shared_metrics_dir(settings: Settings, port: int) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from api.demo.run import run_demo
 
+    # A file from an earlier run would say "ready" before this run has seeded the stand-ins
+    # again (they forget their apps at every start): it is written anew once seeding is done.
+    Path(args.credentials).unlink(missing_ok=True)
     return asyncio.run(run_demo(Settings.from_env(), args.host, args.port, args.credentials))
 
 

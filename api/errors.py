@@ -43,6 +43,8 @@ HTTP_STATUS: dict[str, int] = {
     "OTP_INVALID": 400,
     "REALNAME_MISMATCH": 403,
     "BLACKLISTED": 403,
+    "PROOF_REQUIRED": 403,
+    "FACE_CHECK_FAILED": 403,
     "PHYSICAL_CARD_CONFLICT": 409,
     "CARD_LIMIT": 409,
     "CARD_LOST": 403,
@@ -96,12 +98,15 @@ class DomainError(Exception):
         *,
         details: Any = None,
         headers: dict[str, str] | None = None,
+        fields: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(message or code)
         self.code = code
         self.message = message or code.replace("_", " ").lower()
         self.details = details
         self.headers = headers or {}
+        # Named facts a client acts on, beside code and message (e.g. PROOF_REQUIRED's methods).
+        self.fields = fields or {}
 
     @property
     def status(self) -> int:
@@ -110,7 +115,7 @@ class DomainError(Exception):
 
     def to_body(self) -> dict[str, Any]:
         """The JSON error envelope of API.md."""
-        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        error: dict[str, Any] = {**self.fields, "code": self.code, "message": self.message}
         if self.details is not None:
             error["details"] = self.details
         return {"error": error}

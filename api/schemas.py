@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Body(BaseModel):
@@ -20,6 +20,12 @@ class Out(BaseModel):
 class ErrorDetail(Out):
     code: str
     message: str
+    methods: list[str] | None = Field(
+        default=None, description="PROOF_REQUIRED: the proofs that would do (phone, face)"
+    )
+    phone_masked: str | None = Field(
+        default=None, description="PROOF_REQUIRED: the card's phone on record, masked"
+    )
 
 
 class ErrorOut(Out):

@@ -64,6 +64,7 @@ class Settings:
     sms_base_url: str = ""
     sms_api_key: str = ""
     idcheck_base_url: str = ""
+    face_base_url: str = ""  # the face-check platform (WeChat's or Alipay's face verification)
     upstream_timeout: float = 5.0
     wechatpay_base: str = "https://api.mch.weixin.qq.com/"
     wechatpay_mch_id: str = ""
@@ -137,6 +138,7 @@ class Settings:
             sms_base_url=env.get("EHC_SMS_BASE_URL", base.sms_base_url),
             sms_api_key=env.get("EHC_SMS_API_KEY", base.sms_api_key),
             idcheck_base_url=env.get("EHC_IDCHECK_BASE_URL", base.idcheck_base_url),
+            face_base_url=env.get("EHC_FACE_BASE_URL", base.face_base_url),
             upstream_timeout=float(env.get("EHC_UPSTREAM_TIMEOUT", base.upstream_timeout)),
             wechatpay_base=env.get("EHC_WECHATPAY_BASE", base.wechatpay_base),
             wechatpay_mch_id=env.get("EHC_WECHATPAY_MCH_ID", ""),

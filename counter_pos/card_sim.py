@@ -23,6 +23,7 @@ from counter_pos.card_layout import (
     EF_ISSUER,
     HEALTH_AID,
     SSSE_AID,
+    ExtraData,
     HealthCardRecord,
     HolderData,
     IssuerData,
@@ -225,9 +226,14 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def demo_record(
-    name: str, id_number: str, sex: str = "1", chip_serial: str = "SIM0000001"
+    name: str,
+    id_number: str,
+    sex: str = "1",
+    chip_serial: str = "SIM0000001",
+    phone: str = "",
 ) -> HealthCardRecord:
-    """A health card record as a demo card issuer would write it."""
+    """A health card record as a demo card issuer would write it (with the holder's phone,
+    when given, in EF06)."""
     number = id_number.upper()
     return HealthCardRecord(
         issuer=IssuerData(
@@ -238,6 +244,7 @@ def demo_record(
             chip_serial=chip_serial,
         ),
         holder=HolderData(name=name, sex=sex, birth_date=number[6:14], id_number=number),
+        extra=ExtraData(phone1=phone),
     )
 
 

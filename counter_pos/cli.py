@@ -104,6 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify one scanned QR code at the card centre and print the answer as JSON.",
     )  # fmt: skip
     verify.add_argument("qr", help="the QR code's text, as the scanner reads it")
+    verify.add_argument(
+        "--with-identity", action="store_true",
+        help="ask for the holder's full identity too (the card centre audits the read); default: "
+        "only for a new patient record",
+    )  # fmt: skip
     sub.add_parser("readers", help="list the PC/SC readers",
                    description="List the PC/SC readers pcscd knows.")  # fmt: skip
     sim = sub.add_parser(
@@ -157,9 +162,10 @@ def _say(event: DeskEvent) -> None:
         print(f"✘ {event.kind}: {error.get('code')} — {error.get('message')}", flush=True)
     elif event.kind in ("scan", "card_read"):
         r = event.result or {}
+        new = ", new patient" if r.get("new_patient") else ""
         print(
-            f"✔ {r.get('name')} {r.get('id_number_masked')} patient {r.get('patient_id')}"
-            f" ({r.get('status')}, {r.get('source')})",
+            f"✔ {r.get('name') or r.get('name_masked')} {r.get('id_number_masked')}"
+            f" patient {r.get('patient_id')} ({r.get('status')}, {r.get('source')}{new})",
             flush=True,
         )
     else:
@@ -223,7 +229,7 @@ async def _once(args: argparse.Namespace) -> int:
         if args.command == "read":
             answer = await desk.identify_chip()
         else:
-            answer = await desk.verify(args.qr)
+            answer = await desk.verify(args.qr, with_identity=args.with_identity)
     except chip_reader.ReaderError as exc:
         print(json.dumps({"error": reader_error(exc)}, ensure_ascii=False))
         return 1

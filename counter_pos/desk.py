@@ -105,9 +105,19 @@ class Desk:
         self._remember(DeskEvent("id_card_read", True, result=answer))
         return answer
 
-    async def verify(self, qr: str, scene: str | None = None) -> dict[str, Any]:
-        """Verify a scanned code with the card centre."""
-        body = {"qr": qr.strip(), "scene": scene or self.scene}
+    async def verify(
+        self, qr: str, scene: str | None = None, *, with_identity: bool = False
+    ) -> dict[str, Any]:
+        """Verify a scanned code with the card centre.
+
+        The answer names the patient masked (``name_masked``, ``age``); the full ``identity``
+        comes with it when the scan opened this institution's patient record (the HIS files
+        it) or when ``with_identity`` asks for it (the card centre audits that read), so ask
+        only where the HIS needs the document number.
+        """
+        body: dict[str, Any] = {"qr": qr.strip(), "scene": scene or self.scene}
+        if with_identity:
+            body["with_identity"] = True
         answer: dict[str, Any] = await self.core.call("POST", "/api/v1/pos/verify", body)
         answer["source"] = "qr"
         return answer

@@ -3,7 +3,9 @@
     GET  /healthz        → {"status", "core", "readers"}
     GET  /readers        → {"readers": [names]}
     POST /card/read      {"scene"?}              → identity + card_id + patient_id (chip card)
-    POST /verify         {"qr", "scene"?}        → identity + card_id + patient_id (QR)
+    POST /verify         {"qr", "scene"?, "with_identity"?}
+                         → card_id, name_masked, age, patient_id, new_patient (QR); the full
+                           identity only for a new patient record or with_identity (audited)
     POST /checkin        {"qr", "appointment_id"} → {"appointment_id", "queue_number", "ahead"}
     POST /id-card/read   → the ID card on the ID reader: {"name", "sex", "id_number", …}
     POST /id-card/issue  {"phone"?}             → the holder's card, issued or found
@@ -102,7 +104,8 @@ def create_local_app(
 
     async def verify(request: Request) -> JSONResponse:
         body = await _body(request, "qr")
-        return JSONResponse(await desk.verify(body["qr"], body.get("scene")))
+        asked = body.get("with_identity") is True
+        return JSONResponse(await desk.verify(body["qr"], body.get("scene"), with_identity=asked))
 
     async def checkin(request: Request) -> JSONResponse:
         body = await _body(request, "qr", "appointment_id")

@@ -15,6 +15,7 @@ from miniapp_mock import (
     alipay_messages,
     alipay_trade,
     bills,
+    face,
     faults,
     idcheck,
     insurance,
@@ -54,7 +55,11 @@ STAND_INS = (
     StandIn("SMS gateway 短信", "the operator's send API and each phone's inbox (where the "
             "real-name codes arrive)", (sms,)),
     StandIn("Identity register 身份核验", "the population register's name + ID number check: only "
-            "registered pairs match", (idcheck,)),
+            "registered pairs match; a person registered with a phone passes the carriers' "
+            "three-factor check (三要素) for it", (idcheck,)),
+    StandIn("Face check 刷脸核验", "WeChat's or Alipay's face verification: the API opens a "
+            "check, the person passes or fails it (POST /mock/face/{certify_id}/pass or /fail), "
+            "the API reads the outcome", (face,)),
     StandIn("Medical insurance 医保移动支付", "the national insurance platform: insured people, "
             "the resident's authorisation code, fee upload, pre-settlement, settlement, refund "
             "and revoke (HMAC-SM3 signed)", (insurance,)),

@@ -33,6 +33,8 @@ class MockState:
     alipay_codes: dict[str, OneTimeCode] = field(default_factory=dict)
     sms: list[dict[str, str]] = field(default_factory=list)
     people: dict[str, str] = field(default_factory=dict)  # id number → name
+    phones: dict[str, str] = field(default_factory=dict)  # id number → phone in their name
+    faces: dict[str, dict[str, Any]] = field(default_factory=dict)  # certify id → face check
     faults: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     alipay_messages: list[dict[str, Any]] = field(default_factory=list)

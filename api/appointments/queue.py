@@ -49,7 +49,8 @@ async def check_in(
     if appointment.status != "booked":
         raise DomainError("INVALID_STATE", f"a {appointment.status} booking cannot check in")
     _refuse_outside_window(appointment)
-    card, _ = await terminals.verify_at_terminal(ctx, caller, qr, "checkin")
+    verified = await terminals.verify_at_terminal(ctx, caller, qr, "checkin", shows=False)
+    card = verified.card
     if card.card_id != appointment.card_id:
         raise DomainError("CARD_MISMATCH", "this code belongs to another card than the booking")
     async with in_transaction():

@@ -3,8 +3,9 @@ holder's fixed particulars), kept per worker in the bounded in-process cache so 
 hot paths neither query the database nor unseal the secret on every call.
 
 What may change (status, QR reference, holders) is never taken from here: it comes from the
-card state mirror (``api.cards.lifecycle``) on every call. The holder's name stays sealed here and
-is opened only for the request that shows it.
+card state mirror (``api.cards.lifecycle``) on every call. Only the masked name is kept here
+(made once, when the material is cached): the full name is read from the database, and opened,
+only for the answer that shows it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from api.cards.identity import ID_NUMBER, NAME
 from api.cards.models import Card
 from api.cards.service import TOTP_CONTEXT
 from api.context import AppContext
-from api.masking import mask_id_number
+from api.masking import mask_id_number, mask_name
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,8 @@ class CardMaterial:
     totp_key: bytes
     gender: str
     birth_date: date | None
-    name_sealed: str
+    name_masked: str
     id_number_masked: str
-
-    def holder_name(self, ctx: AppContext) -> str:
-        """The holder's name in clear, for the one answer that shows it."""
-        return ctx.keys.ring.open(self.name_sealed, context=NAME)
 
 
 def knows_ref(ctx: AppContext, ref: str) -> bool:
@@ -79,7 +76,7 @@ def _remember(ctx: AppContext, card: Card) -> CardMaterial:
         totp_key=qr.card_key(ring.open(card.totp_secret_sealed, context=TOTP_CONTEXT)),
         gender=person.gender,
         birth_date=person.birth_date,
-        name_sealed=person.name_sealed,
+        name_masked=mask_name(ring.open(person.name_sealed, context=NAME)),
         id_number_masked=mask_id_number(ring.open(person.id_number_sealed, context=ID_NUMBER)),
     )
     ctx.cache.put(("card", card.card_id), material)

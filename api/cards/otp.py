@@ -1,7 +1,11 @@
 """SMS one-time codes for real-name collection.
 
-6 digits, valid 5 minutes, burnt after 5 wrong tries; one send per phone per 60 s and at most
-10 a day. Only an HMAC of the code is kept, in Redis, keyed by the phone's blind index.
+6 digits, valid 5 minutes, burnt after 5 wrong tries. Budgets: one send per phone per 60 s, at
+most 10 a day per phone and 5 an hour per resident (one token cannot spray codes at many
+phones). Each budget is one atomic INCR on a window counter, taken before the code is made, so
+however many requests arrive at once no more than the budget get through; a send refused
+further on, or not sent, hands the resident's place back. Only an HMAC of the code is kept, in
+Redis, keyed by the phone's blind index.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from api.kv import key
 OTP_TTL = 300
 RESEND_AFTER = 60
 DAILY_LIMIT = 10
+SENDER_LIMIT = 5
+SENDER_WINDOW = 3600
 MAX_TRIES = 5
 
 
@@ -40,8 +46,26 @@ def _text(code: str) -> str:
     return f"【电子健康卡】您的验证码是{code}，5分钟内有效。请勿将验证码告诉他人。"
 
 
-async def send(ctx: AppContext, phone: str, today: datetime, purpose: str = REALNAME) -> int:
-    """Send a fresh code to ``phone``; returns its lifetime in seconds."""
+def _sender_key(sender: str) -> str:
+    return key("otp-user", "user:" + sender)
+
+
+async def send(
+    ctx: AppContext, phone: str, today: datetime, purpose: str = REALNAME, *, sender: str
+) -> int:
+    """Send a fresh code to ``phone`` for the resident ``sender``; returns its lifetime (s)."""
+    budget = _sender_key(sender)
+    if await ctx.kv.hit(budget, SENDER_WINDOW) > SENDER_LIMIT:
+        raise too_many(await ctx.kv.ttl(budget), f"at most {SENDER_LIMIT} codes an hour")
+    try:
+        await _send(ctx, phone, today, purpose)
+    except Exception:
+        await ctx.kv.unhit(budget)  # refused or not sent: it does not use the allowance
+        raise
+    return OTP_TTL
+
+
+async def _send(ctx: AppContext, phone: str, today: datetime, purpose: str) -> None:
     tag = _phone_tag(ctx, phone, purpose)
     throttle = key("otp-send", tag)
     if not await ctx.kv.claim(throttle, RESEND_AFTER):
@@ -60,7 +84,6 @@ async def send(ctx: AppContext, phone: str, today: datetime, purpose: str = REAL
         # Not sent: let the resident ask again at once instead of waiting a minute.
         await ctx.kv.delete(throttle, key("otp", tag))
         raise
-    return OTP_TTL
 
 
 async def check(ctx: AppContext, phone: str, code: str, purpose: str = REALNAME) -> None:

@@ -3,12 +3,16 @@ QR codes, display mode, loss and restore."""
 
 from __future__ import annotations
 
-from api.cards import codes, service
+from api.cards import bindings, codes, service
 from api.cards.schemas import (
+    BindingList,
+    BindingOut,
     CardList,
     CardOut,
     CollectRequest,
     DisplayRequest,
+    FaceOut,
+    FaceRequest,
     OtpOut,
     OtpRequest,
     QrOut,
@@ -22,12 +26,26 @@ from api.web.http import JSONResponse, Request, Response
 
 
 async def send_otp(request: Request, body: OtpRequest) -> OtpOut:
-    """Send an SMS code for real-name collection (one per phone per 60 s, 10 a day)."""
-    return OtpOut(expires_in=await service.request_otp(ctx_of(request), body.phone))
+    """Send an SMS code for real-name collection (one per phone per 60 s and 10 a day; 5 an
+    hour per resident)."""
+    lifetime = await service.request_otp(ctx_of(request), caller_of(request), body.phone)
+    return OtpOut(expires_in=lifetime)
+
+
+async def start_face_check(request: Request, body: FaceRequest) -> FaceOut:
+    """Open a face check of the person named; once it passes, ``face_session`` proves it once
+    (instead of an SMS code)."""
+    session = await service.start_face_check(
+        ctx_of(request), caller_of(request), body.name, body.id_type, body.id_number
+    )
+    return FaceOut(face_session=session.certify_id, expires_in=session.expires_in)
 
 
 async def collect_card(request: Request, body: CollectRequest) -> Response:
-    """Collect a card: 201 when issued now, 200 with the person's existing card."""
+    """Collect a card: 201 when issued now, 200 with the person's existing card. A new card
+    needs the register's match and a proof (an SMS code to a phone registered to the person, or
+    a face check); another person's existing card needs the code sent to its phone on record or
+    a face check."""
     ctx = ctx_of(request)
     held, created = await service.collect(ctx, caller_of(request), body)
     held = await service.held_card(caller_of(request), held.card.card_id)
@@ -50,6 +68,32 @@ async def get_card(request: Request) -> CardOut:
 async def unbind_card(request: Request) -> None:
     """Remove the card from this user's list (the card lives on)."""
     await service.unbind(ctx_of(request), caller_of(request), request.path_params["card_id"])
+
+
+async def list_bindings(request: Request) -> BindingList:
+    """The accounts holding this card (``current``: this session's)."""
+    found = await bindings.of_card(caller_of(request), request.path_params["card_id"])
+    return BindingList(
+        bindings=[
+            BindingOut(
+                binding_id=b.binding_id,
+                channel=b.channel,
+                since=local(b.since, ctx_of(request).settings.timezone),
+                current=b.current,
+            )
+            for b in found
+        ]
+    )
+
+
+async def remove_binding(request: Request) -> None:
+    """Take the card back from another account (the card's holder only)."""
+    await bindings.remove(
+        ctx_of(request),
+        caller_of(request),
+        request.path_params["card_id"],
+        request.path_params["binding_id"],
+    )
 
 
 async def set_display(request: Request, body: DisplayRequest) -> CardOut:
@@ -109,18 +153,25 @@ async def qr_code(request: Request, query: QrQuery) -> Response:
 CARD = "/api/v1/cards/{card_id}"
 COLLECT_ERRORS = [
     "INVALID_ID_NUMBER", "OTP_INVALID", "REALNAME_MISMATCH", "BLACKLISTED", "CARD_LIMIT",
-    "VALIDATION_ERROR",
+    "VALIDATION_ERROR", "PROOF_REQUIRED", "FACE_CHECK_FAILED", "UPSTREAM_UNAVAILABLE",
 ]  # fmt: skip
 
 routes = [
     resident_route("POST", "/api/v1/realname/otp", send_otp, body=OtpRequest, response=OtpOut,
                    status=202, tags=["cards"],
                    errors=["TOO_MANY_REQUESTS", "UPSTREAM_UNAVAILABLE"]),
+    resident_route("POST", "/api/v1/realname/face", start_face_check, body=FaceRequest,
+                   response=FaceOut, status=201, tags=["cards"],
+                   errors=["INVALID_ID_NUMBER", "VALIDATION_ERROR", "UPSTREAM_UNAVAILABLE"]),
     resident_route("POST", "/api/v1/cards", collect_card, body=CollectRequest, response=CardOut,
                    status=201, tags=["cards"], errors=COLLECT_ERRORS),
     resident_route("GET", "/api/v1/cards", list_cards, response=CardList, tags=["cards"]),
     resident_route("GET", CARD, get_card, response=CardOut, tags=["cards"]),
     resident_route("DELETE", CARD, unbind_card, tags=["cards"]),
+    resident_route("GET", CARD + "/bindings", list_bindings, response=BindingList,
+                   tags=["cards"], errors=["NOT_FOUND"]),
+    resident_route("DELETE", CARD + "/bindings/{binding_id}", remove_binding, tags=["cards"],
+                   errors=["NOT_FOUND", "FORBIDDEN", "INVALID_STATE"]),
     resident_route("PUT", CARD + "/display", set_display, body=DisplayRequest, response=CardOut,
                    tags=["cards"]),
     resident_route("GET", CARD + "/qrcode", qr_code, query=QrQuery, response=QrOut,

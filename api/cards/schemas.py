@@ -23,14 +23,44 @@ class OtpOut(Out):
 
 
 class CollectRequest(Body):
+    """One proof comes with it: ``otp`` (the SMS code sent to ``phone``) or ``face_session``
+    (a passed face check of this person)."""
+
     name: line(64)
     id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
     id_number: key(32, min_length=4)
-    phone: str = Field(
-        pattern=PHONE_PATTERN, description="Receives the OTP; a guardian's for a child"
+    phone: str | None = Field(
+        default=None,
+        pattern=PHONE_PATTERN,
+        description="Receives the OTP; kept as the card's phone on record",
     )
-    otp: str = Field(pattern=r"^\d{6}$")
+    otp: str | None = Field(default=None, pattern=r"^\d{6}$")
+    face_session: key(64) | None = Field(
+        default=None, description="A passed face check (POST /api/v1/realname/face), once"
+    )
     relation: Relation = "self"
+
+
+class FaceRequest(Body):
+    name: line(64)
+    id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
+    id_number: key(32, min_length=4)
+
+
+class FaceOut(Out):
+    face_session: str
+    expires_in: int
+
+
+class BindingOut(Out):
+    binding_id: int
+    channel: str | None = Field(description="wechat, alipay or inhouse: where that account is")
+    since: datetime
+    current: bool = Field(description="true for this session's own binding")
+
+
+class BindingList(Out):
+    bindings: list[BindingOut]
 
 
 class CardOut(Out):

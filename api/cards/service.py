@@ -13,9 +13,10 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from api.audit import service as audit
-from api.cards import lifecycle, otp
+from api.cards import bindings, face, lifecycle, otp, proofs
+from api.cards.face_check import FaceSession
 from api.cards.id_numbers import IdentityNumber, parse_id
-from api.cards.identity import Identity, id_index, open_identity, sealed_fields
+from api.cards.identity import Identity, id_index, sealed_fields
 from api.cards.models import BlacklistEntry, Card, CardBinding, CardEvent, Person
 from api.cards.pending import PENDING
 from api.cards.schemas import CollectRequest
@@ -47,37 +48,42 @@ def normalise_name(raw: str) -> str:
     return name
 
 
-async def request_otp(ctx: AppContext, phone: str) -> int:
-    """Send a real-name SMS code to ``phone``; returns its lifetime (s)."""
-    return await otp.send(ctx, phone, local(datetime.now().astimezone(), ctx.settings.timezone))
+async def request_otp(ctx: AppContext, caller: Caller, phone: str) -> int:
+    """Send a real-name SMS code to ``phone`` for ``caller``; returns its lifetime (s)."""
+    now = local(datetime.now().astimezone(), ctx.settings.timezone)
+    return await otp.send(ctx, phone, now, sender=caller.id)
 
 
-async def _check_realname(ctx: AppContext, name: str, parsed: IdentityNumber, idx: str) -> None:
-    if await BlacklistEntry.exists(id_type=parsed.id_type, id_number_idx=idx):
-        raise DomainError("BLACKLISTED", "this person may not collect a card; ask the card centre")
-    person = await Person.get_or_none(id_type=parsed.id_type, id_number_idx=idx)
-    if person is not None:
-        # Already proven once: the name must match what the register confirmed then.
-        if open_identity(ctx, person).name != name:
-            raise DomainError("REALNAME_MISMATCH", "name and ID number do not match")
-        if not await Card.exists(person=person, status=PENDING):
-            return  # a hospital's import was never checked with the register: check it now
-    if not await ctx.adapters.identity.check(name, parsed.number):
-        raise DomainError("REALNAME_MISMATCH", "name and ID number do not match")
+async def start_face_check(
+    ctx: AppContext, caller: Caller, name: str, id_type: str, id_number: str
+) -> FaceSession:
+    """Open a face check of the person named, for the caller to take and then show once."""
+    parsed = parse_id(id_type, id_number)
+    name = normalise_name(name)
+    idx = id_index(ctx, parsed.id_type, parsed.number)
+    return await face.open_session(ctx, caller.id, idx, name, parsed.number)
 
 
 async def collect(ctx: AppContext, caller: Caller, req: CollectRequest) -> tuple[HeldCard, bool]:
     """Collect (or find) the card of the person named in ``req`` and bind it to the caller.
 
-    Returns the card and whether it was newly issued. The checks run before any write, and the
-    writes (person, card, binding, history, audit) happen in one transaction.
+    Returns the card and whether it was newly issued. The checks (blacklist, the register,
+    the proofs of :mod:`api.cards.proofs`) run before any write, and the writes (person, card,
+    binding, history, notices, audit) happen in one transaction.
     """
     parsed = parse_id(req.id_type, req.id_number)
     name = normalise_name(req.name)
     idx = id_index(ctx, parsed.id_type, parsed.number)
-    await otp.check(ctx, req.phone, req.otp)
-    await _check_realname(ctx, name, parsed, idx)
-    await otp.burn(ctx, req.phone)
+    if await BlacklistEntry.exists(id_type=parsed.id_type, id_number_idx=idx):
+        raise DomainError("BLACKLISTED", "this person may not collect a card; ask the card centre")
+    claim = proofs.Claim(name, parsed, idx, req.phone, req.otp, req.face_session)
+    person = await Person.get_or_none(id_type=parsed.id_type, id_number_idx=idx)
+    if person is None or await Card.exists(person=person, status=PENDING):
+        # Never proven (a hospital's import is not a proof): the register and one proof.
+        await proofs.prove_new(ctx, caller, claim)
+    else:
+        await proofs.prove_existing(ctx, caller, claim, person)
+    await proofs.spend(ctx, claim)
     identity = Identity(name=name, id_type=parsed.id_type, id_number=parsed.number, phone=req.phone)
     try:
         return await _bind(ctx, caller, identity, parsed, req.relation)
@@ -141,6 +147,8 @@ async def _bind(
             )
             card.status = "active"
         await CardBinding.create(user_id=caller.id, card=card, relation=relation)
+        if not created:
+            await bindings.tell_others(card.card_id, caller)
         await lifecycle.record_event(
             card, "collected" if created else "bound", caller, to_status=card.status
         )

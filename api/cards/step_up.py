@@ -51,7 +51,7 @@ async def send_code(ctx: AppContext, caller: Caller, card_id: str | None) -> tup
     code's lifetime."""
     phone = await _phone_of(ctx, caller, card_id)
     today = local(datetime.now().astimezone(), ctx.settings.timezone)
-    lifetime = await otp.send(ctx, phone, today, purpose=PURPOSE)
+    lifetime = await otp.send(ctx, phone, today, purpose=PURPOSE, sender=caller.id)
     return mask_phone(phone), lifetime
 
 

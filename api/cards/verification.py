@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -19,13 +19,13 @@ from api import metrics
 from api.cards import material as card_material
 from api.cards import qr, single_use
 from api.cards.gate import Gate, count_forgery
-from api.cards.identity import Identity
+from api.cards.identity import Identity, open_identity
 from api.cards.lifecycle import CardState, load, refuse_barred, refuse_unusable, state_key
 from api.cards.models import Card
 from api.cards.settings import qr_lifetime
 from api.context import AppContext
 from api.errors import DomainError
-from api.masking import mask_id_number
+from api.masking import mask_id_number, mask_name, mask_phone
 from api.tokens import TokenCheck
 
 # Refusals that count towards a scanner's storm of forged codes.
@@ -33,41 +33,96 @@ FORGERIES = ("QR_FORGED", "QR_MALFORMED")
 
 
 @dataclass(frozen=True)
+class HolderIdentity:
+    """The holder's full identity: shown to a terminal only for a new patient record or an
+    audited explicit ask (API.md "Terminals see what they need")."""
+
+    name: str
+    id_type: str
+    id_number: str
+    birth_date: date | None
+    phone_masked: str | None
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready fields."""
+        return {
+            "name": self.name,
+            "id_type": self.id_type,
+            "id_number": self.id_number,
+            "birth_date": self.birth_date.isoformat() if self.birth_date else None,
+            "phone_masked": self.phone_masked,
+        }
+
+    @classmethod
+    def from_dict(cls, answer: dict[str, Any]) -> HolderIdentity:
+        """The identity :meth:`to_dict` wrote (a peer centre's answer)."""
+        birth = answer.get("birth_date")
+        return cls(
+            name=answer["name"],
+            id_type=answer["id_type"],
+            id_number=answer["id_number"],
+            birth_date=date.fromisoformat(birth) if birth else None,
+            phone_masked=answer.get("phone_masked"),
+        )
+
+
+def age_on(birth_date: date | None, today: date) -> int | None:
+    """Whole years from ``birth_date`` to ``today``."""
+    if birth_date is None:
+        return None
+    before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)
+    return today.year - birth_date.year - before_birthday
+
+
+@dataclass(frozen=True)
 class VerifiedCard:
-    """Who the scanned code belongs to, as a terminal may see it (name in full)."""
+    """Who the scanned code belongs to, as a terminal may see it: the least that does the job
+    (masked name, age), plus the full identity only when it is attached (:meth:`with_identity`)."""
 
     card_id: str
     issuer: str
-    name: str
+    name_masked: str
     gender: str
-    birth_date: date | None
+    birth_date: date | None  # kept for the age; never answered outside the identity
     id_number_masked: str
     status: str
+    identity: HolderIdentity | None = None
 
-    def to_dict(self) -> dict[str, object]:
-        """JSON-ready fields (for peer answers)."""
-        return {
+    def with_identity(self, identity: HolderIdentity | None) -> VerifiedCard:
+        """The same card with the holder's full identity attached (or taken off)."""
+        return replace(self, identity=identity)
+
+    def to_dict(self, today: date | None = None) -> dict[str, object]:
+        """JSON-ready fields: ``age`` as of ``today``; ``name`` and ``identity`` only when the
+        identity is attached."""
+        answer: dict[str, object] = {
             "card_id": self.card_id,
             "issuer": self.issuer,
-            "name": self.name,
+            "name_masked": self.name_masked,
             "gender": self.gender,
-            "birth_date": self.birth_date.isoformat() if self.birth_date else None,
+            "age": age_on(self.birth_date, today or date.today()),
             "id_number_masked": self.id_number_masked,
             "status": self.status,
         }
+        if self.identity is not None:
+            answer["name"] = self.identity.name
+            answer["identity"] = self.identity.to_dict()
+        return answer
 
     @classmethod
     def from_dict(cls, answer: dict[str, Any]) -> VerifiedCard:
         """The card a peer centre's answer (:meth:`to_dict`) names."""
-        birth = answer.get("birth_date")
+        identity = answer.get("identity")
+        held = HolderIdentity.from_dict(identity) if identity else None
         return cls(
             card_id=answer["card_id"],
             issuer=answer["issuer"],
-            name=answer["name"],
+            name_masked=answer["name_masked"],
             gender=answer["gender"],
-            birth_date=date.fromisoformat(birth) if birth else None,
+            birth_date=held.birth_date if held else None,
             id_number_masked=answer["id_number_masked"],
             status=answer["status"],
+            identity=held,
         )
 
 
@@ -148,7 +203,7 @@ async def _verify_own(
     return VerifiedCard(
         card_id=found.card_id,
         issuer=found.issuer,
-        name=found.holder_name(ctx),
+        name_masked=found.name_masked,
         gender=found.gender,
         birth_date=found.birth_date,
         id_number_masked=found.id_number_masked,
@@ -168,14 +223,33 @@ async def _read_state(ctx: AppContext, card_id: str, gate: Gate | None) -> CardS
     return CardState.decode(raw) if raw else await load(ctx, card_id)
 
 
+def holder_identity(card: Card, identity: Identity) -> HolderIdentity:
+    """The full identity of ``card``'s holder (its person loaded), phone masked."""
+    return HolderIdentity(
+        name=identity.name,
+        id_type=identity.id_type,
+        id_number=identity.id_number,
+        birth_date=card.person.birth_date,
+        phone_masked=mask_phone(identity.phone) if identity.phone else None,
+    )
+
+
 def verified_card(card: Card, identity: Identity) -> VerifiedCard:
-    """What a terminal may see of ``card`` (its person loaded) and its holder."""
+    """What a terminal may see of ``card`` (its person loaded) and its holder, the full
+    identity attached (the caller takes it off when it may not be shown)."""
     return VerifiedCard(
         card_id=card.card_id,
         issuer=card.issuer,
-        name=identity.name,
+        name_masked=mask_name(identity.name),
         gender=card.person.gender,
         birth_date=card.person.birth_date,
         id_number_masked=mask_id_number(identity.id_number),
         status=card.status,
+        identity=holder_identity(card, identity),
     )
+
+
+async def identity_of(ctx: AppContext, card_id: str) -> HolderIdentity:
+    """The full identity of a card's holder (one database read; the caller audits it)."""
+    card = await Card.get(card_id=card_id).select_related("person")
+    return holder_identity(card, open_identity(ctx, card.person))

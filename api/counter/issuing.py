@@ -60,9 +60,9 @@ async def _check_document(ctx: AppContext, identity: Identity, idx: str, source:
         if open_identity(ctx, person).name != identity.name:
             raise DomainError("REALNAME_MISMATCH", "name and ID number do not match")
         return
-    if source == "manual" and not await ctx.adapters.identity.check(
-        identity.name, identity.id_number
-    ):
+    if source != "manual":
+        return  # the ID card read at the counter is the proof
+    if not (await ctx.adapters.identity.check(identity.name, identity.id_number)).identity:
         raise DomainError("REALNAME_MISMATCH", "name and ID number do not match")
 
 

@@ -29,7 +29,7 @@ async def register_today(
         raise not_found("schedule")
     if schedule.date != today(schedule.department.hospital.timezone):
         raise DomainError("BOOKING_CLOSED", "只能挂当天的号 (same-day registration is for today)")
-    card, _ = await verify_at_terminal(ctx, caller, qr_text, "registration")
+    card = (await verify_at_terminal(ctx, caller, qr_text, "registration", shows=False)).card
     holder = await CardBinding.filter(card_id=card.card_id).order_by("created_at").first()
     user_id = holder.user_id if holder is not None else terminal.terminal_id[:40]
     made = await booking.book_walk_in(ctx, card.card_id, user_id, schedule)

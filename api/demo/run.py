@@ -34,6 +34,7 @@ def demo_settings(settings: Settings, host: str, port: int) -> Settings:
         sms_base_url=f"{base}/mock/sms",
         sms_api_key=settings.sms_api_key or "demo-sms-key",
         idcheck_base_url=f"{base}/mock/idcheck",
+        face_base_url=f"{base}/mock/face",
         wechatpay_base=f"{base}/mock/wechat/",
         run_worker=True if settings.run_worker is None else settings.run_worker,
         wechatpay_mch_id=settings.wechatpay_mch_id or DEMO_MCH_ID,
@@ -96,6 +97,7 @@ async def run_demo(settings: Settings, host: str, port: int, credentials: str) -
     settings = demo_settings(settings, host, port)
     configure_logging("WARNING" if settings.log_level == "INFO" else settings.log_level)
     await lifecycle.upgrade(settings.resolved_database_url)
+    creds_path = Path(credentials)
     app = create_demo_app(settings)
     config = server_config(app, host=host, port=port, log_config=None, access_log=False)
     server = uvicorn.Server(config)
@@ -104,7 +106,6 @@ async def run_demo(settings: Settings, host: str, port: int, credentials: str) -
         if serving.done():
             return 1  # uvicorn already said why (port taken, …)
         await asyncio.sleep(0.05)
-    creds_path = Path(credentials)
     creds = await seed_demo(app.state.ctx)
     app.state.demo_credentials = creds
     _write_credentials(creds_path, creds)

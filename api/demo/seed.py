@@ -38,6 +38,9 @@ DEMO_ALIPAY_APPID = "2021000000000001"
 # Their small personal account leaves a self-pay part on the demo's fees, so every part shows.
 DEMO_INSURED = {"name": "张三", "id_number": "11010519491231002X", "account_balance": 300,
                 "fund_ratio": 0.5}  # fmt: skip
+# The same person's phone, registered in their name at the stand-in identity register (the
+# carriers' three-factor check passes for it): a DEMO number.
+DEMO_PHONE = "13800138000"
 
 
 async def _mock(ctx: AppContext, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -135,6 +138,15 @@ async def register_insurance(ctx: AppContext) -> dict[str, Any]:
     return {"fixmedins_code": settings.insurance_fixmedins_code, "insured": insured}
 
 
+async def register_demo_person(ctx: AppContext) -> dict[str, str]:
+    """The demo person in the stand-in identity register with their phone (it forgets them at
+    every start), so that their card is collected with an SMS code to it, or a face check."""
+    person = {"name": DEMO_INSURED["name"], "id_number": DEMO_INSURED["id_number"],
+              "phone": DEMO_PHONE}  # fmt: skip
+    await _mock(ctx, "/idcheck/people", person)
+    return person
+
+
 async def seed_demo(ctx: AppContext) -> dict[str, Any]:
     """Seed (or find) the demo data; returns the credentials file's content."""
     inhouse, inhouse_secret = await ensure_client(
@@ -167,6 +179,7 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
         {"mch_id": ctx.settings.wechatpay_mch_id, "api_key": ctx.settings.wechatpay_api_key},
     )
     insurance = await register_insurance(ctx)
+    person = await register_demo_person(ctx)
     # The demo admin gets a new password and TOTP secret at every start: they are printed
     # into the credentials file, and an old file must not keep working forever.
     admin = await create_admin(ctx, DEMO_ADMIN, reset=True)
@@ -199,6 +212,7 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
                                       (region_admin, "region_admin", DEMO_REGION_ADMIN_SCOPE))
         ],
         "districts": {region: code for region, (code, _) in DEMO_DISTRICTS.items()},
+        "person": person,
     }  # fmt: skip
 
 

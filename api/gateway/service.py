@@ -34,6 +34,7 @@ from api.gateway.schemas import CloseBiz, GenerateBiz, RegisterBiz, UserBiz, Ver
 from api.kv import key
 from api.principals import Caller
 from api.terminals import service as terminals
+from api.timefmt import today
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 REQUIRED = (*FIELDS, "biz_content", "digest")
@@ -92,10 +93,12 @@ async def _close(ctx: AppContext, client: Client, biz: CloseBiz) -> dict[str, An
 
 async def _verify(ctx: AppContext, client: Client, biz: VerifyBiz) -> dict[str, Any]:
     terminal = Caller(kind="client", id=client.client_id, scopes=tuple(client.scopes))
-    card, patient_id = await terminals.verify_at_terminal(
-        ctx, terminal, biz.ehealth_code, biz.medstepcode
-    )
-    return {**card.to_dict(), "patient_id": patient_id}
+    found = await terminals.verify_at_terminal(ctx, terminal, biz.ehealth_code, biz.medstepcode)
+    return {
+        **found.card.to_dict(today(ctx.settings.timezone)),
+        "patient_id": found.patient_id,
+        "new_patient": found.new_patient,
+    }
 
 
 METHODS: dict[str, Method] = {

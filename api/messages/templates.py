@@ -26,6 +26,11 @@ class Template:
 
 DEFAULTS: dict[str, Template] = {
     "card_collected": Template("领卡成功", "您已领取电子健康卡，可在小程序出示二维码就医。"),
+    "card_bound": Template(
+        "电子健康卡新绑定",
+        "您的电子健康卡刚被另一个账号（{channel}）绑定。如非本人或家人操作，请在“绑定管理”中解除。",
+        urgent=True,
+    ),
     "booking_held": Template(
         "预约待支付", "{department} {doctor} {start_text}，请在 {pay_before_text} 前支付。"
     ),

@@ -115,13 +115,16 @@ class PeerCentres:
 async def forward_verify(
     ctx: AppContext, issuer: str, text: str, scene: str, institution_code: str, terminal_id: str
 ) -> dict[str, Any]:
-    """The issuer's answer for a code it issued: from its card centre when we have it as a
-    direct peer, else through the platform above, which routes by issuer."""
+    """The issuer's answer for a code it issued, the holder's identity included (only after the
+    answer do we know whether it opens a patient record here; otherwise it is taken off before
+    the terminal's answer): from its card centre when we have it as a direct peer, else through
+    the platform above, which routes by issuer."""
     body = {
         "qr": text,
         "scene": scene,
         "institution_code": institution_code,
         "terminal_id": terminal_id,
+        "with_identity": True,
     }
     platform = ctx.adapters.platform
     if platform is not None and not ctx.adapters.peers.knows(issuer):

@@ -13,6 +13,7 @@ from api.terminals.schemas import (
     VerifiedOut,
     VerifyRequest,
 )
+from api.timefmt import today
 from api.web.caller import caller_of, ctx_of
 from api.web.endpoint import terminal_route
 from api.web.http import Request
@@ -24,13 +25,19 @@ VERIFY_ERRORS = [
 
 
 async def verify(request: Request, body: VerifyRequest) -> dict[str, object]:
-    """Verify a scanned health-card code; returns who it is and this hospital's patient id."""
-    caller = caller_of(request)
-    card, patient_id = await service.verify_at_terminal(
-        ctx_of(request), caller, body.qr, body.scene
+    """Verify a scanned health-card code; returns who it is (masked, with age), this hospital's
+    patient id and whether this scan created it. The full identity comes along for a new patient
+    record, or with ``with_identity`` (audited)."""
+    ctx = ctx_of(request)
+    found = await service.verify_at_terminal(
+        ctx, caller_of(request), body.qr, body.scene, with_identity=body.with_identity
     )
     # The VerifiedOut shape, built directly: this is the busiest answer of the API.
-    return {**card.to_dict(), "patient_id": patient_id}
+    return {
+        **found.card.to_dict(today(ctx.settings.timezone)),
+        "patient_id": found.patient_id,
+        "new_patient": found.new_patient,
+    }
 
 
 async def link_physical_card(request: Request, body: PhysicalCardRequest) -> PhysicalCardOut:
@@ -45,19 +52,23 @@ async def link_physical_card(request: Request, body: PhysicalCardRequest) -> Phy
         chip_serial=body.chip_serial,
         phone=body.phone,
     )
-    card, patient_id, issued = await service.link_physical_card(
-        ctx_of(request), caller_of(request), chip, body.scene
+    ctx = ctx_of(request)
+    found, issued = await service.link_physical_card(ctx, caller_of(request), chip, body.scene)
+    answer = found.card.to_dict(today(ctx.settings.timezone))
+    answer.pop("identity", None)  # the counter has it from the chip: the name is enough
+    return PhysicalCardOut(
+        **answer, patient_id=found.patient_id, new_patient=found.new_patient, issued=issued
     )
-    return PhysicalCardOut(**card.to_dict(), patient_id=patient_id, issued=issued)
 
 
 async def peer_verify(request: Request, body: PeerVerifyRequest) -> PeerVerifiedOut:
     """Verify (for a peer card centre) one of our codes scanned at one of your terminals."""
+    ctx = ctx_of(request)
     card = await service.verify_for_peer(
-        ctx_of(request), caller_of(request), body.qr, body.scene, body.institution_code,
-        body.terminal_id,
+        ctx, caller_of(request), body.qr, body.scene, body.institution_code, body.terminal_id,
+        with_identity=body.with_identity,
     )  # fmt: skip
-    return PeerVerifiedOut(**card.to_dict())
+    return PeerVerifiedOut(**card.to_dict(today(ctx.settings.timezone)))
 
 
 routes = [

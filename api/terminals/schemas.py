@@ -19,17 +19,38 @@ TerminalKind = Literal["counter", "kiosk", "doctor", "pharmacy", "lab", "imaging
 class VerifyRequest(Body):
     qr: line(512)
     scene: Scene = "registration"
+    with_identity: bool = Field(
+        default=False, description="Answer the full identity too (audited as an identity read)"
+    )
 
 
-class VerifiedOut(Out):
+class IdentityOut(Out):
+    name: str
+    id_type: str
+    id_number: str
+    birth_date: date | None
+    phone_masked: str | None
+
+
+class VerifiedCardOut(Out):
     card_id: str
     issuer: str
-    name: str
-    gender: str
-    birth_date: date | None
+    name_masked: str
+    gender: str = Field(description='GB/T 2261.1: "1" male, "2" female, "0" unknown')
+    age: int | None
     id_number_masked: str
     status: str
+    name: str | None = Field(
+        default=None, description="In full: only for a new patient record or with_identity"
+    )
+    identity: IdentityOut | None = Field(
+        default=None, description="Only for a new patient record or with_identity"
+    )
+
+
+class VerifiedOut(VerifiedCardOut):
     patient_id: str
+    new_patient: bool = Field(description="true when this scan created the patient record")
 
 
 class PhysicalCardRequest(Body):
@@ -53,16 +74,11 @@ class PeerVerifyRequest(Body):
     scene: Scene = "registration"
     institution_code: key(32)
     terminal_id: key(64)
+    with_identity: bool = False
 
 
-class PeerVerifiedOut(Out):
-    card_id: str
-    issuer: str
-    name: str
-    gender: str
-    birth_date: date | None
-    id_number_masked: str
-    status: str
+class PeerVerifiedOut(VerifiedCardOut):
+    pass
 
 
 class TerminalCreate(Body):

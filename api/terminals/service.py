@@ -1,8 +1,15 @@
-"""Terminals: registration, verification at the counter, patient records and usage events."""
+"""Terminals: registration, verification at the counter, patient records and usage events.
+
+A terminal sees the least identity that does the job: the masked name, gender, age and masked
+ID number. The holder's full identity (name, document number, birth date, masked phone) comes
+with the answer only when this scan created the institution's patient record (the HIS needs it
+to open one) or the terminal asks ``with_identity``; either is audited as an identity read.
+"""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
@@ -51,13 +58,20 @@ async def terminal_of(ctx: AppContext, caller: Caller) -> Terminal:
 
 async def patient_id_for(ctx: AppContext, institution_code: str, card_id: str, issuer: str) -> str:
     """The institution's patient id for a card, created at first use (自动建档)."""
+    return (await patient_record(ctx, institution_code, card_id, issuer))[0]
+
+
+async def patient_record(
+    ctx: AppContext, institution_code: str, card_id: str, issuer: str
+) -> tuple[str, bool]:
+    """The institution's patient id for a card and whether this call created it."""
     cached = ctx.cache.get(("patient", institution_code, card_id))
     if cached:
-        return cached
+        return cached, False
     found = await PatientRecord.get_or_none(institution_code=institution_code, card_id=card_id)
     if found:
         ctx.cache.put(("patient", institution_code, card_id), found.patient_id)
-        return found.patient_id
+        return found.patient_id, False
     try:
         record = await PatientRecord.create(
             institution_code=institution_code,
@@ -65,17 +79,36 @@ async def patient_id_for(ctx: AppContext, institution_code: str, card_id: str, i
             issuer=issuer,
             patient_id="P" + secrets.token_hex(7).upper(),
         )
+        created = True
     except IntegrityError:  # the same card at two windows of one hospital at once
         record = await PatientRecord.get(institution_code=institution_code, card_id=card_id)
+        created = False
     ctx.cache.put(("patient", institution_code, card_id), record.patient_id)
-    return record.patient_id
+    return record.patient_id, created
+
+
+@dataclass(frozen=True)
+class TerminalVerification:
+    """A verification as the terminal gets it: the card (its full identity attached only when
+    it may be shown), this institution's patient id and whether this scan created it."""
+
+    card: VerifiedCard
+    patient_id: str
+    new_patient: bool
 
 
 async def verify_at_terminal(
-    ctx: AppContext, caller: Caller, text: str, scene: str
-) -> tuple[VerifiedCard, str]:
+    ctx: AppContext,
+    caller: Caller,
+    text: str,
+    scene: str,
+    *,
+    with_identity: bool = False,
+    shows: bool = True,
+) -> TerminalVerification:
     """Verify a scanned code for a terminal (here, or at a peer centre for another issuer's
-    code); returns the card and the patient id.
+    code); the full identity comes along for a new patient record or when asked, unless the
+    caller ``shows`` the terminal no card at all (a check-in answers with the queue only).
 
     A terminal slowed by a storm of forged codes gets ``TOO_MANY_REQUESTS`` for every code
     until the window passes; that check rides in the verification's round trip.
@@ -89,17 +122,30 @@ async def verify_at_terminal(
         token=caller.token_check,
         forward=peers.forwarder(ctx, scene, terminal.institution_code, terminal.terminal_id),
     )
-    patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)
+    patient_id, new_patient = await patient_record(
+        ctx, terminal.institution_code, card.card_id, card.issuer
+    )
     _record_usage(ctx, caller, terminal, card.card_id, card.issuer, scene, medstep)
-    return card, patient_id
+    shown = shows and (with_identity or new_patient)
+    if shown and card.identity is None:
+        card = card.with_identity(await verification.identity_of(ctx, card.card_id))
+    elif not shown:
+        card = card.with_identity(None)  # a peer's answer carries it: keep it from the terminal
+    if shown:
+        reason = "asked" if with_identity else "new_patient"
+        _record_read(ctx, caller, card.card_id, "card.identity_read", reason)
+    else:
+        _record_read(ctx, caller, card.card_id, "card.verify", scene)
+    return TerminalVerification(card, patient_id, new_patient)
 
 
 async def link_physical_card(
     ctx: AppContext, caller: Caller, chip: physical.ChipHolder, scene: str
-) -> tuple[VerifiedCard, str, bool]:
+) -> tuple[TerminalVerification, bool]:
     """Identify a chip-card holder at a terminal and link the chip to their e-card.
 
-    Returns the card, this institution's patient id and whether the e-card was newly issued.
+    Returns the card (its identity attached: the counter read it from the chip) with this
+    institution's patient id, and whether the e-card was newly issued.
     """
     terminal = await terminal_of(ctx, caller)
     scene, medstep = medstep_code(scene)
@@ -109,9 +155,13 @@ async def link_physical_card(
     state = await lifecycle.current(ctx, card.card_id)
     if state is not None:
         lifecycle.refuse_barred(state)
-    patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)
+    patient_id, new_patient = await patient_record(
+        ctx, terminal.institution_code, card.card_id, card.issuer
+    )
     _record_usage(ctx, caller, terminal, card.card_id, card.issuer, scene, medstep)
-    return verification.verified_card(card, identity), patient_id, created
+    _record_read(ctx, caller, card.card_id, "card.identity_read", "chip")
+    verified = verification.verified_card(card, identity)
+    return TerminalVerification(verified, patient_id, new_patient), created
 
 
 def _record_usage(
@@ -133,18 +183,37 @@ def _record_usage(
     }
     ctx.writer.add_values(CardUsage, card_id=card_id, at=datetime.now(UTC), **use)
     platform_records.card_used(ctx.settings, ctx.writer, card_id, use)
+
+
+def _record_read(ctx: AppContext, caller: Caller, card_id: str, action: str, reason: str) -> None:
     audit.record_later(
-        ctx.writer, caller, "card.identity_read", target_type="card", target_id=card_id
+        ctx.writer,
+        caller,
+        action,
+        target_type="card",
+        target_id=card_id,
+        detail={"reason": reason},
     )
 
 
 async def verify_for_peer(
-    ctx: AppContext, caller: Caller, text: str, scene: str, institution_code: str, terminal_id: str
+    ctx: AppContext,
+    caller: Caller,
+    text: str,
+    scene: str,
+    institution_code: str,
+    terminal_id: str,
+    *,
+    with_identity: bool = False,
 ) -> VerifiedCard:
     """A peer centre's terminal scanned one of our codes: verify it here and record the use
-    (a code of any other issuer is ``UNKNOWN_ISSUER``: peers forward only our own)."""
+    (a code of any other issuer is ``UNKNOWN_ISSUER``: peers forward only our own). The full
+    identity comes along when the peer asks for it (it shows it to its terminal only for a new
+    patient record or an audited ask); that is audited here as an identity read."""
     scene, medstep = medstep_code(scene)
     card = await verification.verify(ctx, text)
+    if with_identity:
+        card = card.with_identity(await verification.identity_of(ctx, card.card_id))
     use = {
         "issuer": card.issuer,
         "institution_code": institution_code,
@@ -155,9 +224,10 @@ async def verify_for_peer(
     }
     ctx.writer.add_values(CardUsage, card_id=card.card_id, at=datetime.now(UTC), **use)
     platform_records.card_used(ctx.settings, ctx.writer, card.card_id, use)
-    audit.record_later(
-        ctx.writer, caller, "card.identity_read", target_type="card", target_id=card.card_id
-    )
+    if with_identity:
+        _record_read(ctx, caller, card.card_id, "card.identity_read", "peer")
+    else:
+        _record_read(ctx, caller, card.card_id, "card.verify", scene)
     return card
 
 

@@ -296,3 +296,33 @@ def test_pages_work_under_their_content_security_policy(demo, browser) -> None:
     page.wait_for_selector("#qr-box svg")
     phone.shot("card-qr-under-csp")
     assert refused == []
+
+
+def test_a_card_collected_with_the_face_check(demo, browser) -> None:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    phone = Phone(context.new_page(), "face")
+    log_in(phone, demo, "wechat")
+    person = make_person(random.Random(secrets.randbits(64)))
+    phone.click("#to-collect")
+    phone.view("collect")
+    phone.fill("#c-name", person.name)
+    phone.fill("#c-idnum", person.id_number)
+    phone.fill("#c-phone", person.phone)
+    # someone else's face first: refused
+    phone.click("#c-face")
+    phone.sees("#face-state", "请正对屏幕")
+    phone.click("#face-fail")
+    phone.sees("#face-state", "刷脸未通过")
+    phone.click("#c-submit")
+    phone.sees("#toast", "请验证身份")
+    # then the person's own face: the card is collected without an SMS code
+    phone.click("#c-face")
+    phone.sees("#face-state", "请正对屏幕")
+    phone.shot("02-face-check")
+    phone.click("#face-pass")
+    phone.sees("#face-state", "刷脸通过")
+    phone.click("#c-submit")
+    phone.view("cards")
+    phone.sees("#card-list", person.id_number[-4:])
+    phone.shot("03-collected-by-face")
+    context.close()

@@ -38,8 +38,10 @@ async def test_dynamic_code_verifies_once_then_is_replayed(api, holder, terminal
     person = holder["person"]
     assert body["card_id"] == holder["card"]["card_id"] and body["name"] == person.name
     assert body["id_number_masked"] == holder["card"]["id_number_masked"]
+    # The first scan at this hospital opens its patient record: the identity comes along.
+    assert body["new_patient"] is True
     assert (
-        body["birth_date"]
+        body["identity"]["birth_date"]
         == f"{person.id_number[6:10]}-{person.id_number[10:12]}-{person.id_number[12:14]}"
     )
     assert body["gender"] in ("1", "2") and body["status"] == "active"

@@ -141,6 +141,7 @@ async def test_demo_booking_checkin_call_and_a_hold_released_after_restart(tmp_p
             assert closed.json()["matched"] >= 1 and closed.json()["discrepancies"] == []
     await asyncio.sleep(2.5)  # the 2-second hold lapses while the demo is down
     with ehc_process(["demo", "--port", port], ENV, cwd=tmp_path) as base:
+        read_credentials(tmp_path / "demo-credentials.json")  # seeded again
         async with httpx.AsyncClient(base_url=base, timeout=30) as api:
             session = await wechat_session(api, wx, user)  # the same user, a new session
             seen = await api.get(

@@ -125,8 +125,11 @@ def read_card(counter: CounterPos) -> httpx.Response:
 
 
 def health(person, serial: str | None = None, sex: str = "1") -> card_sim.CardApplet:
-    """A health card issued to ``person`` on a chip of its own (or ``serial``)."""
-    record = card_sim.demo_record(person.name, person.id_number, sex, serial or chip_serial())
+    """A health card issued to ``person`` on a chip of its own (or ``serial``), their phone in
+    it (the phone on record of the e-card it links)."""
+    record = card_sim.demo_record(
+        person.name, person.id_number, sex, serial or chip_serial(), phone=person.phone
+    )
     return card_sim.health_card(record)
 
 

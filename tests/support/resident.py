@@ -42,10 +42,10 @@ async def inhouse_session(api: httpx.AsyncClient, app: dict, user_ref: str) -> d
 
 
 async def register_person(api: httpx.AsyncClient, person: Person) -> None:
-    """Put the person in the stand-in population register."""
-    resp = await api.post(
-        "/mock/idcheck/people", json={"name": person.name, "id_number": person.id_number}
-    )
+    """Put the person in the stand-in population register, their phone in their name (so that
+    the carriers' three-factor check passes for it)."""
+    body = {"name": person.name, "id_number": person.id_number, "phone": person.phone}
+    resp = await api.post("/mock/idcheck/people", json=body)
     assert resp.status_code in (200, 201), resp.text
 
 
@@ -83,6 +83,40 @@ async def collect(
         "otp": code,
         "relation": relation,
     }
+    return await api.post("/api/v1/cards", json=body, headers=bearer(token))
+
+
+async def face_check(
+    api: httpx.AsyncClient, token: str, person: Person, *, passes: bool = True
+) -> str:
+    """Open a face check of ``person`` and take it at the stand-in; returns the face session."""
+    body = {"name": person.name, "id_type": "01", "id_number": person.id_number}
+    opened = await api.post("/api/v1/realname/face", json=body, headers=bearer(token))
+    assert opened.status_code == 201, opened.text
+    session = opened.json()["face_session"]
+    taken = await api.post(f"/mock/face/{session}/{'pass' if passes else 'fail'}")
+    assert taken.status_code == 200, taken.text
+    return session
+
+
+async def collect_by_face(
+    api: httpx.AsyncClient,
+    token: str,
+    person: Person,
+    *,
+    relation: str = "self",
+    phone: str | None = None,
+) -> httpx.Response:
+    """Collect (or bind) the person's card with a face check instead of an SMS code."""
+    body = {
+        "name": person.name,
+        "id_type": "01",
+        "id_number": person.id_number,
+        "face_session": await face_check(api, token, person),
+        "relation": relation,
+    }
+    if phone:
+        body["phone"] = phone
     return await api.post("/api/v1/cards", json=body, headers=bearer(token))
 
 

@@ -3,7 +3,7 @@
 "use strict";
 
 const S = { cfg: null, platform: "wechat", token: null, userId: null, cards: [], card: null,
-  qrTimer: null, hold: null, holdTimer: null, smsPhone: null, payment: null,
+  qrTimer: null, hold: null, holdTimer: null, smsPhone: null, payment: null, face: null,
   ids: {}, phones: {}, // card_id → ID number and phone of the cards collected here
   patientId: null, bill: null, report: null };
 
@@ -23,6 +23,8 @@ const ERRORS = {
   NOT_PAYABLE: "该预约无需支付", METHOD_UNAVAILABLE: "该支付方式不可用",
   UNAUTHENTICATED: "登录已过期，请重新登录", NOT_FOUND: "没有找到",
   STEP_UP_REQUIRED: "请先验证身份", REFUND_NOT_PARTIAL: "医保结算的账单只能整单退费",
+  PROOF_REQUIRED: "请验证身份：用登记在本人名下的手机号接收验证码，或刷脸核验",
+  FACE_CHECK_FAILED: "刷脸核验未通过，请重新刷脸",
 };
 const CARD_STATUS = { active: "正常", lost: "已挂失", frozen: "已冻结", cancelled: "已注销" };
 const STATUS = { pending_payment: "待支付", booked: "已预约", checked_in: "已签到",
@@ -68,7 +70,7 @@ async function call(method, path, body, token = S.token) {
   const data = text ? JSON.parse(text) : {};
   if (!resp.ok) {
     const err = (data && data.error) || { code: "HTTP_" + resp.status, message: text };
-    throw Object.assign(new Error(err.message), { code: err.code, status: resp.status });
+    throw Object.assign(new Error(err.message), { ...err, status: resp.status });
   }
   return data;
 }
@@ -88,7 +90,11 @@ function toast(text, isError = false) {
 }
 
 function explain(err) {
-  return (ERRORS[err.code] || err.message || "出错了") + (err.code ? `（${err.code}）` : "");
+  let text = ERRORS[err.code] || err.message || "出错了";
+  if (err.code === "PROOF_REQUIRED" && err.phone_masked) {
+    text = `该卡已由他人领取：请用卡上登记的手机 ${err.phone_masked} 接收验证码，或刷脸核验`;
+  }
+  return text + (err.code ? `（${err.code}）` : "");
 }
 
 async function guarded(fn) {
@@ -164,14 +170,50 @@ async function sendOtp() {
   toast("验证码已发送");
 }
 
+function claimed() {
+  return { name: $("c-name").value.trim(), id_type: $("c-idtype").value,
+    id_number: $("c-idnum").value.trim() };
+}
+
+async function registerIfAsked() {
+  // the simulator's own person, in the stand-in register with the phone in their name
+  if (!$("c-register").checked) return;
+  const { name, id_number } = claimed();
+  const phone = $("c-phone").value.trim();
+  await call("POST", "/mock/idcheck/people", phone ? { name, id_number, phone } : { name, id_number }, null);
+}
+
+// 刷脸: the API opens a face check; the stand-in's camera (two buttons) decides it.
+async function startFace() {
+  await registerIfAsked();
+  const opened = await call("POST", "/api/v1/realname/face", claimed());
+  S.face = { session: opened.face_session, passed: false };
+  $("face-panel").hidden = false;
+  $("face-state").textContent = "请正对屏幕，完成刷脸";
+}
+
+async function takeFace(outcome) {
+  if (!S.face) return;
+  const answer = await call("POST", `/mock/face/${S.face.session}/${outcome}`, null, null);
+  S.face.passed = answer.status === "passed";
+  $("face-state").textContent = S.face.passed ? "刷脸通过，可以领取" : "刷脸未通过";
+  $("face-panel").dataset.state = answer.status;
+  if (!S.face.passed) S.face = null;
+}
+
 async function collect() {
-  const body = { name: $("c-name").value.trim(), id_type: $("c-idtype").value,
-    id_number: $("c-idnum").value.trim(), phone: $("c-phone").value.trim(),
-    otp: $("c-otp").value.trim(), relation: $("c-relation").value };
-  if ($("c-register").checked) {
-    await call("POST", "/mock/idcheck/people", { name: body.name, id_number: body.id_number }, null);
+  const body = { ...claimed(), relation: $("c-relation").value };
+  const phone = $("c-phone").value.trim();
+  if (phone) body.phone = phone;
+  if (S.face && S.face.passed) body.face_session = S.face.session;
+  else if ($("c-otp").value.trim()) body.otp = $("c-otp").value.trim();
+  await registerIfAsked();
+  let card;
+  try {
+    card = await call("POST", "/api/v1/cards", body);
+  } finally {
+    if (body.face_session) { S.face = null; $("face-panel").hidden = true; }
   }
-  const card = await call("POST", "/api/v1/cards", body);
   S.ids[card.card_id] = body.id_number;
   S.phones[card.card_id] = body.phone;
   show("cards");
@@ -500,7 +542,11 @@ const DEMO_PDF = btoa("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0
 // ---- the hospital counter (a terminal) ---------------------------------------------------
 function counterSays(path, a) {
   if (path.endsWith("/verify")) {
-    return `核验通过：${a.name}（${a.gender === "1" ? "男" : a.gender === "2" ? "女" : "未知"}）\n证件 ${a.id_number_masked}\n本院患者号 ${a.patient_id}`;
+    const sex = a.gender === "1" ? "男" : a.gender === "2" ? "女" : "未知";
+    const age = a.age == null ? "" : `，${a.age} 岁`;
+    let text = `核验通过：${a.name || a.name_masked}（${sex}${age}）\n证件 ${a.id_number_masked}\n本院患者号 ${a.patient_id}${a.new_patient ? "（新建档）" : ""}`;
+    if (a.identity) text += `\n身份信息（已记录调阅）：${a.identity.id_number}，出生 ${a.identity.birth_date}，手机 ${a.identity.phone_masked || "无"}`;
+    return text;
   }
   if (path.endsWith("/checkin")) return `签到成功：排队号 ${a.queue_number}，前面还有 ${a.ahead} 人`;
   return `叫号：请 ${a.queue.number} 号到 ${a.room} 就诊（${a.doctor.name}）\n预约号 ${a.appointment_id}`;
@@ -526,6 +572,9 @@ async function main() {
   $("to-collect").onclick = () => show("collect");
   $("c-send").onclick = () => guarded(sendOtp);
   $("c-submit").onclick = () => guarded(collect);
+  $("c-face").onclick = () => guarded(startFace);
+  $("face-pass").onclick = () => guarded(() => takeFace("pass"));
+  $("face-fail").onclick = () => guarded(() => takeFace("fail"));
   $("qr-mode").onclick = () => guarded(toggleMode);
   $("qr-loss").onclick = () => guarded(toggleLoss);
   $("qr-to-counter").onclick = () => guarded(handToCounter);
@@ -536,7 +585,8 @@ async function main() {
   $("hold-cancel").onclick = () => guarded(() => cancelAppointment(S.hold.appointment_id));
   $("pay-confirm").onclick = () => guarded(confirmPay);
   $("pay-close").onclick = () => ($("paysheet").hidden = true);
-  $("k-verify").onclick = () => counter("/api/v1/pos/verify", { qr: $("k-qr").value.trim(), scene: "registration" });
+  $("k-verify").onclick = () => counter("/api/v1/pos/verify", { qr: $("k-qr").value.trim(), scene: "registration",
+    with_identity: $("k-identity").checked });
   $("k-checkin").onclick = () => counter("/api/v1/pos/checkin", { qr: $("k-qr").value.trim(), appointment_id: $("k-appt").value.trim() });
   $("k-next").onclick = () => counter("/api/v1/pos/queue/next", { schedule_id: Number($("k-schedule").value) });
   $("su-send").onclick = () => guarded(sendStepUp);
