@@ -263,10 +263,12 @@ class KV:
         from fakeredis import FakeAsyncRedis, FakeRedis, FakeServer  # embedded default only
 
         server = FakeServer()
-        return cls(
-            FakeAsyncRedis(server=server, decode_responses=True),
-            twin=FakeRedis(server=server, decode_responses=True),
-        )
+        twin = FakeRedis(server=server, decode_responses=True)
+        # The in-process store loses its data only with its process, and no process restarts
+        # within a second: its epoch may begin a second early, so that codes issued in the
+        # first second of a fresh process are not refused as older than the store.
+        twin.set(EPOCH_KEY, str(int(time.time()) - 1))
+        return cls(FakeAsyncRedis(server=server, decode_responses=True), twin=twin)
 
     async def close(self) -> None:
         """Release the connection pool."""
