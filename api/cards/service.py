@@ -40,12 +40,22 @@ class HeldCard:
     relation: str
 
 
+# What a name on an identity document is made of: letters (Han, Latin, Uyghur…), their marks,
+# spaces, and the separators of minority and foreign names (阿依古丽·买买提, O'Neil, Smith-Jones).
+NAME_PUNCTUATION = frozenset("·•・.-' ")
+
+
 def normalise_name(raw: str) -> str:
-    """NFKC, trimmed, inner whitespace collapsed: what the identity register compares."""
+    """NFKC, trimmed, inner whitespace collapsed: what the identity register compares. Digits,
+    symbols and emoji are refused: no document carries them, and a counter shows the name."""
     name = " ".join(unicodedata.normalize("NFKC", raw).split())
-    if not name or any(ch.isdigit() for ch in name):
+    if not name or not all(_name_char(ch) for ch in name):
         raise DomainError("VALIDATION_ERROR", "name must be the holder's name as on the document")
     return name
+
+
+def _name_char(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LM" or ch in NAME_PUNCTUATION
 
 
 async def request_otp(ctx: AppContext, caller: Caller, phone: str) -> int:

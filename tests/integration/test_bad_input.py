@@ -7,7 +7,7 @@ import pytest
 
 from tests.support.counter import terminal_headers
 from tests.support.partner import bearer
-from tests.support.resident import wechat_session
+from tests.support.resident import new_holder, wechat_session
 
 TOO_BIG = 2**63  # one past PostgreSQL's BIGINT
 
@@ -176,3 +176,12 @@ async def test_import_rows_out_of_bounds_are_reported_not_crashed(
     assert report["created"] == 0
     assert "department_code" in report["problems"][0]["reason"]
     assert "fee" in report["problems"][0]["reason"]
+
+
+async def test_a_card_holders_name_refuses_emoji_digits_and_symbols(api, channel_apps) -> None:
+    holder = await new_holder(api, channel_apps["wechat"]["app_id"])
+    for name in ("张三😀", "张3", "张$三"):
+        body = {"name": name, "id_type": "01", "id_number": "11010519491231002X",
+                "phone": "13800138000", "otp": "000000", "relation": "self"}  # fmt: skip
+        made = await api.post("/api/v1/cards", json=body, headers=bearer(holder["token"]))
+        refused(made, 422, "VALIDATION_ERROR")
