@@ -56,19 +56,7 @@ async def start(
             return payment, {}, settlement  # the insurance paid it all
     else:
         payment = await _reopened(appointment_id, method) or await _saved(draft)
-    try:
-        opened = await gateway.create(
-            payment.payment_id, payment.subject, payment.amount, payment.payer
-        )
-    except PlatformRefusal as exc:
-        raise DomainError(
-            "PAYMENT_DECLINED", f"the platform refused the order ({exc.code})"
-        ) from exc
-    if opened.trade_no and not payment.platform_trade_no:
-        await Payment.filter(payment_id=payment.payment_id).update(
-            platform_trade_no=opened.trade_no
-        )
-    return payment, opened.params, settlement
+    return payment, await _opened(gateway, payment), settlement
 
 
 async def start_payable(
