@@ -63,8 +63,8 @@ from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import WatchError
 
-MAX_CONNECTIONS = 128  # per worker process
-POOL_WAIT = 0.5  # seconds a request waits for a free connection
+MAX_CONNECTIONS = 256  # per worker process (a booking rush holds hundreds at once)
+POOL_WAIT = 1.5  # seconds a request waits for a free connection (a rush is not an outage)
 SOCKET_TIMEOUT = 1.5  # seconds for a reply (our commands are small; a busy loop adds latency)
 CONNECT_TIMEOUT = 1.0
 EPOCH_KEY = "ehc:epoch"

@@ -144,7 +144,9 @@ async def list_doctors(request: Request) -> CatalogueDoctorList:
 async def update_doctor(request: Request, body: DoctorPatch) -> CatalogueDoctorOut:
     """Change a doctor's name, title or specialty."""
     found = await administration.update_doctor(
-        caller_of(request), path_int(request, "doctor_id"), body.model_dump(exclude_unset=True)
+        caller_of(request),
+        path_int(request, "doctor_id"),
+        body.model_dump(exclude_unset=True, exclude_none=True),  # null: left as it is
     )
     return _doctor_out(found)
 
@@ -164,7 +166,9 @@ async def list_schedules(request: Request, query: CatalogueScheduleQuery) -> Sch
 async def update_schedule(request: Request, body: SchedulePatch) -> ScheduleOut:
     """Change a schedule's room, or its fee while nobody holds a booking."""
     found = await administration.update_schedule(
-        caller_of(request), path_int(request, "schedule_id"), body.model_dump(exclude_unset=True)
+        caller_of(request),
+        path_int(request, "schedule_id"),
+        body.model_dump(exclude_unset=True, exclude_none=True),  # null: left as it is
     )
     return schedule_out(found)
 

@@ -80,6 +80,8 @@ async def charge(ctx: AppContext, caller: Caller, req: ChargeRequest) -> Charge:
     """Charge a scanned payment code for a booking waiting for payment; returns the charge
     paid, failed, reversed, or (when even the reversal could not be made) paying."""
     terminal = await terminal_of(ctx, caller)
+    if (req.appointment_id is None) == (req.bill_id is None):  # a rule across fields
+        raise DomainError("VALIDATION_ERROR", "name exactly one of appointment_id and bill_id")
     method = method_of(req.auth_code)
     if req.bill_id is not None:
         # Extension point: HIS bills (诊间结算) are charged here once a bill can be looked up

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from api.bounds import Id, PositiveFen, key, line
 from api.cards.schemas import PHONE_PATTERN
@@ -63,12 +63,6 @@ class ChargeRequest(Body):
     subject: line(128)
     appointment_id: key(24) | None = None
     bill_id: key(32) | None = None
-
-    @model_validator(mode="after")
-    def _one_purpose(self) -> ChargeRequest:
-        if (self.appointment_id is None) == (self.bill_id is None):
-            raise ValueError("name exactly one of appointment_id and bill_id")
-        return self
 
 
 class ChargeOut(Out):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from api.bounds import PositiveFen, key, line
+from api.errors import DomainError
 from api.schemas import Body, Out
 
 
@@ -23,14 +24,11 @@ class PaymentRequest(Body):
         "mini-program: pay with insurance, and only the self-pay part through `method`",
     )
 
-    @model_validator(mode="after")
-    def _one_payable(self) -> PaymentRequest:
-        if (self.appointment_id is None) == (self.bill_id is None):
-            raise ValueError("name exactly one of appointment_id and bill_id")
-        return self
-
     def payable(self) -> tuple[str, str]:
-        """What is paid: (kind, id)."""
+        """What is paid: (kind, id); ``VALIDATION_ERROR`` unless exactly one is named (a rule
+        across fields, so it is the service's answer, not the published shape's)."""
+        if (self.appointment_id is None) == (self.bill_id is None):
+            raise DomainError("VALIDATION_ERROR", "name exactly one of appointment_id and bill_id")
         if self.bill_id is not None:
             return "bill", self.bill_id
         return "appointment", str(self.appointment_id)
