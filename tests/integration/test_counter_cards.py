@@ -52,7 +52,8 @@ async def test_a_typed_in_document_is_checked_with_the_identity_register(api, te
     await register_person(api, person)
     made = await api.post(ISSUE, json=_document(person, "manual"), headers=headers)
     assert made.status_code == 201, made.text
-    bad = {**_document(person), "id_number": person.id_number[:-1] + "0"}
+    wrong = next(d for d in "0123456789X" if d != person.id_number[-1])  # any other check digit
+    bad = {**_document(person), "id_number": person.id_number[:-1] + wrong}
     checked = await api.post(ISSUE, json=bad, headers=headers)
     assert checked.status_code == 422 and checked.json()["error"]["code"] == "INVALID_ID_NUMBER"
 
