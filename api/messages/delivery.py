@@ -115,18 +115,26 @@ async def _inhouse(ctx: AppContext, app: ChannelApp, user_ref: str, message: Out
                    title: str, text: str) -> str:  # fmt: skip
     if not app.webhook_url:
         return "no_webhook"
-    client = await Client.get_or_none(client_id=app.app_id)
+    fields = {"user_ref": user_ref, "title": title, "text": text}
+    return await post_signed(ctx, app.webhook_url, app.app_id, message, fields)
+
+
+async def post_signed(
+    ctx: AppContext, url: str, client_id: str, message: OutboxMessage, fields: dict[str, Any]
+) -> str:
+    """Post ``message`` (with ``fields``) to ``url``, signed with ``client_id``'s secret;
+    returns what happened. An unreachable or failing (5xx) receiver raises ``Transient``."""
+    client = await Client.get_or_none(client_id=client_id)
     secret = clients.client_secret(ctx, client) if client else None
     if not secret:
         return "no_secret"
     body = json.dumps(
-        {"message_id": message.id, "event": message.event, "user_ref": user_ref,
-         "title": title, "text": text, "payload": message.payload},
+        {"message_id": message.id, "event": message.event, **fields, "payload": message.payload},
         ensure_ascii=False,
-    ).encode()  # fmt: skip
-    headers = {**webhook_headers(app.app_id, secret, body), "X-EHC-Message-Id": str(message.id)}
+    ).encode()
+    headers = {**webhook_headers(client_id, secret, body), "X-EHC-Message-Id": str(message.id)}
     try:
-        resp = await ctx.http.post(app.webhook_url, content=body, headers=headers)
+        resp = await ctx.http.post(url, content=body, headers=headers)
     except Exception as exc:  # network failure of any kind: retry later
         raise Transient("UPSTREAM_UNAVAILABLE") from exc
     if resp.status_code >= 500:

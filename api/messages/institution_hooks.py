@@ -4,16 +4,12 @@ terminal client the card centre named for it, with the message id for de-duplica
 
 from __future__ import annotations
 
-import json
-
 from api import policy
 from api.audit import service as audit
-from api.auth import service as clients
-from api.auth.models import Client
 from api.context import AppContext
 from api.errors import not_found
 from api.institutions import service as institutions
-from api.messages.delivery import Transient, webhook_headers
+from api.messages.delivery import post_signed
 from api.messages.models import InstitutionWebhook
 from api.outbox.models import OutboxMessage
 from api.outbox.service import INSTITUTION
@@ -61,20 +57,5 @@ async def _post(ctx: AppContext, message: OutboxMessage, institution_code: str) 
     hook = await InstitutionWebhook.get_or_none(institution_code=institution_code)
     if hook is None:
         return "no_webhook"
-    client = await Client.get_or_none(client_id=hook.client_id)
-    secret = clients.client_secret(ctx, client) if client else None
-    if not secret:
-        return "no_secret"
-    body = json.dumps(
-        {"message_id": message.id, "event": message.event, "user_ref": institution_code,
-         "payload": message.payload},
-        ensure_ascii=False,
-    ).encode()  # fmt: skip
-    headers = {**webhook_headers(hook.client_id, secret, body), "X-EHC-Message-Id": str(message.id)}
-    try:
-        resp = await ctx.http.post(hook.url, content=body, headers=headers)
-    except Exception as exc:  # network failure of any kind: retry later
-        raise Transient("UPSTREAM_UNAVAILABLE") from exc
-    if resp.status_code >= 500:
-        raise Transient(f"HTTP {resp.status_code}")
-    return "sent" if resp.status_code < 300 else f"refused: HTTP {resp.status_code}"
+    fields = {"user_ref": institution_code}
+    return await post_signed(ctx, hook.url, hook.client_id, message, fields)
