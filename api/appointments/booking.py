@@ -252,6 +252,28 @@ async def cancel(ctx: AppContext, caller: Caller, appointment_id: str) -> Appoin
     return appointment
 
 
+# What a hospital may still cancel: the patient has not been seen yet.
+CANCELLABLE_BY_HOSPITAL = ("pending_payment", "booked", "checked_in")
+
+
+async def cancel_registration(ctx: AppContext, appointment: Appointment, reason: str) -> bool:
+    """The hospital cancels a registration before the visit (退号 at the counter, or the refund
+    of its fee): the place goes back to the pool and a paid one is refunded in full. One
+    cancelled already has only what is left of its money given back (a refund the platform
+    refused before). Returns False, changing nothing, once the patient has been called."""
+    if appointment.status in CANCELLABLE_BY_HOSPITAL:
+        async with in_transaction():
+            if not await _release(appointment, "cancelled", cancel_reason=reason[:255]):
+                raise DomainError("INVALID_STATE", "the booking changed meanwhile; reload it")
+            await notice(ctx, appointment, "cancelled")
+        await ctx.kv.delete(_sold_out_key(appointment.slot_id))  # type: ignore[attr-defined]
+        appointment.status = "cancelled"
+    elif appointment.status != "cancelled":
+        return False
+    await _refund(ctx, appointment, reason)
+    return True
+
+
 async def mark_paid(ctx: AppContext, appointment_id: str, payment_id: str) -> bool:
     """Payments calls this when a booking's fee arrived: the hold becomes a booking.
 

@@ -15,6 +15,8 @@ Rules, because money is taken before anyone answers:
 - A paid charge confirms its booking through the payments area (``confirm_paid``), which
   refunds it if the booking was no longer waiting; refunds and the daily reconciliation see it
   as any other payment.
+- Taking back a paid registration fee cancels the registration (before the patient is called)
+  and frees its place; cancelling a registration gives its fee back (``booking``).
 """
 
 from __future__ import annotations
@@ -264,10 +266,25 @@ async def reverse(ctx: AppContext, caller: Caller, charge_id: str) -> Charge:
         gateway = await gateway_for(ctx, found.payment.method, found.payment.app_id)
         await _reverse(found.record, found.payment, gateway, "收费员撤销，未扣款")
     elif found.status == "paid":
-        await refund(ctx, found.payment, found.payment.amount - found.payment.refunded,
-                     "reversed at the counter")  # fmt: skip
+        await _refund_paid(ctx, found)
         await audit.record(caller, "counter.charge_refunded", target_type="payment",
                            target_id=charge_id)  # fmt: skip
     else:
         raise DomainError("INVALID_STATE", f"a {found.status} charge cannot be reversed")
     return await _loaded(charge_id)
+
+
+async def _refund_paid(ctx: AppContext, found: Charge) -> None:
+    """All of a paid charge goes back. The fee of a registration not yet seen cancels it too
+    (its place returns to the pool): a refunded registration never stays booked."""
+    appointment = None
+    if found.record.appointment_id:
+        appointment = await booking.load(found.record.appointment_id)
+    if (
+        appointment is not None
+        and appointment.payment_id == found.record.charge_id
+        and await booking.cancel_registration(ctx, appointment, "refunded at the counter")
+    ):
+        return
+    left = found.payment.amount - found.payment.refunded
+    await refund(ctx, found.payment, left, "reversed at the counter")

@@ -9,7 +9,7 @@ from api.appointments.views import appointment_out
 from api.cards.service import HeldCard
 from api.cards.views import card_out
 from api.context import AppContext
-from api.counter import charges, issuing, loss, printed_code, registration
+from api.counter import charges, issuing, loss, printed_code, registration, waiting_list
 from api.counter.schemas import (
     CardStatusOut,
     ChargeOut,
@@ -19,6 +19,9 @@ from api.counter.schemas import (
     HolderProofRequest,
     RegistrationRequest,
     StaticCodeQuery,
+    WaitingListOut,
+    WaitingListQuery,
+    WaitingPatientOut,
 )
 from api.timefmt import local
 from api.web.caller import caller_of, ctx_of
@@ -66,6 +69,49 @@ async def register(request: Request, body: RegistrationRequest) -> AppointmentOu
         ctx_of(request), caller_of(request), body.qr, body.schedule_id
     )
     return await appointment_out(made)
+
+
+async def cancel_registration(request: Request) -> AppointmentOut:
+    """Cancel a booking of this hospital before the visit (退号): its place returns to the
+    pool, and what was paid for it, at the counter or online, is refunded in full (the refund
+    may finish after the answer)."""
+    cancelled = await registration.cancel_at_counter(
+        ctx_of(request), caller_of(request), request.path_params["appointment_id"]
+    )
+    return await appointment_out(cancelled)
+
+
+async def department_queue(request: Request, query: WaitingListQuery) -> WaitingListOut:
+    """The waiting list of one department of this hospital for a day (today unless `date` is
+    given): who is waiting to pay, booked but not checked in, checked in (with queue number and
+    how many are ahead) and called, in the order the counter deals with them. Names are
+    masked."""
+    found = await waiting_list.waiting_list(
+        ctx_of(request), caller_of(request), query.department_id, query.date
+    )
+    tz = found.department.hospital.timezone
+    patients = [
+        WaitingPatientOut(
+            appointment_id=p.appointment.appointment_id,
+            status=p.appointment.status,  # type: ignore[arg-type]
+            name_masked=p.name_masked,
+            patient_id=p.patient_id,
+            schedule_id=p.appointment.schedule_id,  # type: ignore[attr-defined]
+            doctor_name=p.appointment.schedule.doctor.name,
+            period=p.appointment.schedule.period,
+            room=p.appointment.schedule.room,
+            slot_start=local(p.appointment.slot.start, tz),
+            queue_number=p.appointment.queue_number,
+            ahead=p.ahead,
+            fee=p.appointment.fee,
+        )  # fmt: skip
+        for p in found.patients
+    ]
+    return WaitingListOut(
+        department_id=found.department.id, department_name=found.department.name,
+        date=found.day, waiting=sum(p.status == "checked_in" for p in patients),
+        patients=patients,
+    )  # fmt: skip
 
 
 def _charge_out(ctx: AppContext, found: charges.Charge) -> ChargeOut:
@@ -121,6 +167,11 @@ routes = [
     terminal_route("POST", "/api/v1/pos/registrations", register, body=RegistrationRequest,
                    response=AppointmentOut, status=201, tags=["counter"],
                    errors=REGISTER_ERRORS),
+    terminal_route("POST", "/api/v1/pos/registrations/{appointment_id}/cancel",
+                   cancel_registration, response=AppointmentOut, tags=["counter"],
+                   errors=["NOT_FOUND", "INVALID_STATE", "UPSTREAM_ERROR"]),
+    terminal_route("GET", "/api/v1/pos/queue", department_queue, query=WaitingListQuery,
+                   response=WaitingListOut, tags=["counter"], errors=["NOT_FOUND"]),
     terminal_route("POST", "/api/v1/pos/charges", create_charge, body=ChargeRequest,
                    response=ChargeOut, status=201, tags=["counter"], errors=CHARGE_ERRORS),
     terminal_route("GET", CHARGE, get_charge, response=ChargeOut, tags=["counter"],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from api.appointments import booking
 from api.appointments.models import Appointment, Schedule
+from api.audit import service as audit
 from api.cards.models import CardBinding
 from api.context import AppContext
 from api.errors import DomainError, not_found
@@ -36,3 +37,23 @@ async def register_today(
     loaded = await booking.load(made.appointment_id)
     assert loaded is not None
     return loaded
+
+
+async def registration_of(ctx: AppContext, caller: Caller, appointment_id: str) -> Appointment:
+    """A booking of the caller's institution (another hospital's is 404)."""
+    terminal = await terminal_of(ctx, caller)
+    appointment = await booking.load(appointment_id)
+    if appointment is None or appointment.hospital_code != terminal.institution_code:
+        raise not_found("appointment")
+    return appointment
+
+
+async def cancel_at_counter(ctx: AppContext, caller: Caller, appointment_id: str) -> Appointment:
+    """退号: cancel a booking of this hospital before the visit; its place returns to the pool
+    and what was paid for it, at the counter or online, goes back in full."""
+    appointment = await registration_of(ctx, caller, appointment_id)
+    if not await booking.cancel_registration(ctx, appointment, "cancelled at the counter"):
+        raise DomainError("INVALID_STATE", f"a {appointment.status} booking cannot be cancelled")
+    await audit.record(caller, "counter.registration_cancelled", target_type="appointment",
+                       target_id=appointment_id)  # fmt: skip
+    return appointment

@@ -3,12 +3,12 @@ same-day registration and charges of the patient's payment code."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import Field
 
-from api.bounds import Id, PositiveFen, key, line
+from api.bounds import Day, Id, PositiveFen, key, line
 from api.cards.schemas import PHONE_PATTERN
 from api.schemas import Body, Out
 
@@ -80,3 +80,33 @@ class ChargeOut(Out):
 class CardStatusOut(Out):
     card_id: str
     status: str
+
+
+class WaitingListQuery(Body):
+    department_id: Id
+    date: Day | None = Field(
+        default=None, description="the hospital's local date; today if left out"
+    )
+
+
+class WaitingPatientOut(Out):
+    appointment_id: str
+    status: Literal["called", "checked_in", "booked", "pending_payment"]
+    name_masked: str
+    patient_id: str | None = Field(description="this hospital's patient id (none before first use)")
+    schedule_id: int
+    doctor_name: str
+    period: str
+    room: str
+    slot_start: datetime
+    queue_number: int | None
+    ahead: int | None = Field(description="checked-in patients before this one (checked in only)")
+    fee: int = Field(description="fen")
+
+
+class WaitingListOut(Out):
+    department_id: int
+    department_name: str
+    date: date
+    waiting: int = Field(description="checked in and not yet called")
+    patients: list[WaitingPatientOut]
