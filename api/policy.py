@@ -9,7 +9,8 @@ Roles (API.md, "Institutions, regions, roles"):
   cards, staff, figures and audit;
 - ``auditor`` (scope: a region or an institution, or none for the whole centre): reads
   figures and the audit trail, changes nothing;
-- ``clerk`` (scope: an institution): counter work: finding a card, its history, replacing it.
+- ``clerk`` (scope: an institution): counter work: finding a card, its history, replacing it,
+  and signing the clerk's page in at one of its institution's windows (``counter.work``).
 
 Services call :func:`require` (the role may do the action at all: else 403 ``FORBIDDEN``) and
 then :func:`check` with the :class:`Place` of the resource they loaded (outside the scope: 404
@@ -41,6 +42,7 @@ ACTIONS = frozenset({
     "card.read", "card.lookup", "card.manage", "card.replace",
     "blacklist.read", "blacklist.manage",
     "payment.refund",
+    "counter.work",
     "user.read", "user.manage",
     "stats.read", "audit.read",
 })  # fmt: skip
@@ -69,7 +71,8 @@ GRANTS: dict[str, frozenset[str]] = {
     ),  # fmt: skip
     "auditor": frozenset({"stats.read", "audit.read"}),
     "clerk": frozenset(
-        {"institution.read", "catalogue.read", "card.read", "card.lookup", "card.replace"}
+        {"institution.read", "catalogue.read", "card.read", "card.lookup", "card.replace",
+         "counter.work"}
     ),  # fmt: skip
 }
 
