@@ -2,6 +2,8 @@
 stand-in (counter-pos on a pseudo-terminal), its static code printed (the PDF read back and its
 QR code decoded), the patient registered for today by scanning their dynamic code, and the fee
 charged by scanning their payment code: WeChat at once, Alipay after "user paying" for 3 s.
+A clerk signs in with password and TOTP, watches the department's queue refresh itself, calls
+the next patient, cancels a registration and keeps a renewed token.
 Screenshots under test-artifacts/counter/."""
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from counter_pos.id_document import IdDocument
 from counter_pos.id_reader_sim import IdReaderSimulator
 from tests.browser.test_miniapp import ARTIFACTS, CHROMIUM, FLAGS
 from tests.conftest import missing
-from tests.support.counter import qr_payload
+from tests.support.admin import AdminAccount
+from tests.support.counter import qr_payload, terminal_headers
 from tests.support.hospital import SHANGHAI, local_now, new_schedule
 from tests.support.people import make_person
 from tests.support.printed import decode_pdf_qr
 from tests.support.processes import free_port
-from tests.support.resident import alipay_session, collect, wechat_session
+from tests.support.resident import alipay_session, collect, new_holder, wechat_session
 
 pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS.parent / "counter"
@@ -102,14 +105,14 @@ def page(live):
         browser.close()
 
 
-def _today_schedule(live, admin_headers, clinic) -> dict:
+def _today_schedule(live, admin_headers, clinic, fee: int = FEE) -> dict:
     start = local_now()
     midnight = datetime.combine(start.date() + timedelta(days=1), datetime.min.time(), SHANGHAI)
     end = min(start + timedelta(minutes=30), midnight - timedelta(seconds=1))
 
     async def make() -> dict:
         async with httpx.AsyncClient(base_url=live.base_url, timeout=30) as api:
-            return await new_schedule(api, admin_headers, clinic, [(start, end, 5)], fee=FEE,
+            return await new_schedule(api, admin_headers, clinic, [(start, end, 5)], fee=fee,
                                       day=start.date())  # fmt: skip
 
     return _sync(make())
@@ -197,6 +200,7 @@ def test_the_counter_issues_prints_registers_and_charges(
     page.goto(f"{live.base_url}/counter/")
     page.wait_for_selector("body[data-ready='1']")
     _shot(page, "00-sign-in")
+    page.click("button[data-mode=terminal]")  # the window's own credentials
     page.fill("#signin-terminal", terminal["terminal_id"])
     page.fill("#signin-secret", "wrong")
     page.click("#signin-go")
@@ -213,3 +217,97 @@ def test_the_counter_issues_prints_registers_and_charges(
     _scan(page, "EHC1:S:ZZZZ:0000:forged")
     page.locator("#answer.bad").wait_for()
     _shot(page, "05-refused")
+
+
+def _clerk(live, admin_headers, institution_code: str) -> AdminAccount:
+    """A clerk of the hospital, made by the card centre (not signed in yet)."""
+    username = f"clerk-{secrets.token_hex(3)}"
+    staff = {"username": username, "role": "clerk", "scope": institution_code}
+    made = httpx.post(f"{live.base_url}/api/v1/admin/users", headers=admin_headers, json=staff)
+    assert made.status_code == 201, made.text
+    secret = made.json()["totp_uri"].split("secret=")[1].split("&")[0]
+    return AdminAccount(username, made.json()["password"], secret)
+
+
+def _checked_in(live, terminal, channel_apps, schedule) -> dict:
+    """A resident registered for today's free schedule at the counter and checked in."""
+
+    async def arrive() -> dict:
+        async with httpx.AsyncClient(base_url=live.base_url, timeout=30) as api:
+            holder = await new_holder(api, channel_apps["wechat"]["app_id"])
+            headers = await terminal_headers(api, terminal)
+            card_id = holder["card"]["card_id"]
+            made = await api.post("/api/v1/pos/registrations", headers=headers, json={
+                "qr": await qr_payload(api, holder["token"], card_id),
+                "schedule_id": schedule["schedule_id"]})  # fmt: skip
+            assert made.status_code == 201 and made.json()["status"] == "booked", made.text
+            appointment_id = made.json()["appointment_id"]
+            checked = await api.post("/api/v1/pos/checkin", headers=headers, json={
+                "qr": await qr_payload(api, holder["token"], card_id),
+                "appointment_id": appointment_id})  # fmt: skip
+            assert checked.status_code == 200, checked.text
+            return {**holder, "appointment_id": appointment_id,
+                    "code": await qr_payload(api, holder["token"], card_id)}  # fmt: skip
+
+    return _sync(arrive())
+
+
+def test_a_clerk_works_the_departments_queue_with_a_token_kept_fresh(
+    page, live, terminal, admin_headers, clinic, channel_apps
+) -> None:
+    schedule = _today_schedule(live, admin_headers, clinic, fee=0)
+    first = _checked_in(live, terminal, channel_apps, schedule)
+    second = _checked_in(live, terminal, channel_apps, schedule)
+    clerk = _clerk(live, admin_headers, clinic)
+    page.clock.install()  # the page's timers, to be moved on to the token's renewal
+    page.goto(f"{live.base_url}/counter/")
+    page.wait_for_selector("body[data-ready='1']")
+    page.fill("#signin-user", clerk.username)
+    page.fill("#signin-password", clerk.password)
+    page.fill("#signin-totp", clerk.code())
+    page.fill("#signin-terminal", terminal["terminal_id"])
+    _shot(page, "clerk-00-sign-in")
+    page.click("#signin-go")
+    page.wait_for_selector("#desk:not([hidden])")
+    assert clerk.username in page.text_content("#who")
+    # who is this: a known patient (their record was opened at registration), name masked
+    _scan(page, first["code"])
+    _sees(page, "老患者")
+    assert first["person"].name not in page.text_content("#answer")
+    # the department's queue: both checked in, in order
+    page.click("button[data-tab=queue]")
+    page.select_option("#queue-dept", str(schedule["department_id"]))
+    rows = page.locator("#queue-rows tr")
+    page.locator("#queue-rows tr.checked_in").nth(1).wait_for()
+    assert rows.nth(0).get_attribute("data-appointment") == first["appointment_id"]
+    assert "前面 1 人" in rows.nth(1).text_content()
+    _shot(page, "clerk-01-queue")
+    page.select_option("#queue-schedule", str(schedule["schedule_id"]))
+    page.click("#queue-next")
+    _sees(page, "请 1 号就诊")
+    page.locator("#queue-rows tr.called").wait_for()
+    # 退号 for the second patient: gone from the list
+    page.locator(f"#queue-rows tr[data-appointment='{second['appointment_id']}'] button").click()
+    _sees(page, "已退号")
+    page.locator(f"#queue-rows tr[data-appointment='{second['appointment_id']}']").wait_for(
+        state="detached"
+    )
+    _shot(page, "clerk-02-called")
+    # a patient checked in elsewhere appears without anyone touching the page
+    third = _checked_in(live, terminal, channel_apps, schedule)
+    page.clock.run_for(6_000)
+    page.locator(f"#queue-rows tr[data-appointment='{third['appointment_id']}']").wait_for()
+    # the token is renewed before it lapses, and the old one ends
+    old = page.evaluate("state.token")
+    lifetime = int(page.evaluate("document.body.dataset.tokenExpiresIn"))
+    page.clock.fast_forward(lifetime * 1000)
+    page.wait_for_selector("body[data-renewed='1']")
+    assert page.evaluate("state.token") != old
+    stale = httpx.get(
+        f"{live.base_url}/api/v1/pos/queue",
+        headers={"Authorization": f"Bearer {old}"},
+        params={"department_id": schedule["department_id"]},
+    )
+    assert stale.status_code == 401
+    page.click("#queue-next")  # the renewed token works
+    _sees(page, "请 3 号就诊")

@@ -4,9 +4,11 @@
 
 const $ = (id) => document.getElementById(id);
 const state = {
-  token: null, expiresAt: 0, terminal: null, secret: null, institution: null, refresh: null,
-  card: null, appointment: null, charge: null, source: "manual", tab: "verify",
+  token: null, expiresAt: 0, terminal: null, secret: null, clerk: null, institution: null,
+  refresh: null, mode: "clerk", card: null, appointment: null, charge: null, source: "manual",
+  tab: "verify", queueTimer: null,
 };
+const QUEUE_EVERY_MS = 5000;  // how often the waiting list is read again while it is shown
 
 // What the clerk reads when something is refused: plain Chinese, what to do next.
 const MESSAGES = {
@@ -21,12 +23,20 @@ const MESSAGES = {
   BLACKLISTED: "此人不能办卡，请联系卡管中心", NOT_FOUND: "没有找到，请核对后再试",
   INVALID_STATE: "当前状态不能办理此业务", VALIDATION_ERROR: "输入有误，请核对",
   UNAUTHENTICATED: "登录已失效，请重新登录", BAD_SIGNATURE: "终端编号或密钥不对",
+  BAD_CREDENTIALS: "用户名、密码或动态验证码不对", ACCOUNT_LOCKED: "错误次数过多，账号已暂时锁定",
+  FORBIDDEN: "此账号不能办理柜台业务", CANCEL_CLOSED: "已过退号时间",
+  UPSTREAM_ERROR: "支付平台没有受理退款，请稍后再试", REFUND_EXCEEDS_PAID: "已全部退款",
   UNKNOWN_CLIENT: "终端编号或密钥不对", CLIENT_REVOKED: "此终端已停用",
   METHOD_UNAVAILABLE: "暂不支持这种支付方式", QUEUE_EMPTY: "没有候诊的患者",
   NO_ID_CARD: "请把身份证放在读卡器上", NO_ID_READER: "连接不到身份证读卡器",
   UPSTREAM_UNAVAILABLE: "支付平台暂时无法连接，请稍后再试",
 };
-const STATUS = { booked: "已挂号", pending_payment: "待缴费", checked_in: "已签到", called: "就诊中" };
+const STATUS = { booked: "已挂号", pending_payment: "待缴费", checked_in: "已签到", called: "就诊中",
+  cancelled: "已退号" };
+const QUEUE_STATUS = { called: "就诊中", checked_in: "候诊", booked: "已挂号（未签到）",
+  pending_payment: "待缴费" };
+const KINDS = { temporary: "临时卡", newborn: "新生儿卡" };
+const PERIODS = { morning: "上午", afternoon: "下午", evening: "晚间", night: "夜间" };
 const CHARGE = {
   paid: "收款成功", paying: "等待患者付款…", failed: "收款失败", reversed: "已撤销，未扣款",
   refunded: "已退款",
@@ -48,30 +58,58 @@ class Refused extends Error {
   constructor(error) { super(error.code); this.error = error; }
 }
 
-async function signIn(terminal, secret) {
+// Signing in: as a clerk (password + TOTP, at a window) or with the window's own secret.
+async function signIn(credentials) {
   const resp = await fetch("/counter/sign-in", {
     method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ terminal_id: terminal, terminal_secret: secret }),
+    body: JSON.stringify(credentials),
   });
   const body = await resp.json();
   if (!resp.ok) throw new Refused(body.error || { code: "ERROR" });
-  Object.assign(state, { token: body.access_token, terminal, secret,
-    institution: body.institution_code, expiresAt: Date.now() + body.expires_in * 1000 });
-  clearTimeout(state.refresh);  // keep the token fresh: renew a minute before it ends
-  state.refresh = setTimeout(() => signIn(terminal, secret).catch(() => {}),
-    Math.max(5, body.expires_in - 60) * 1000);
-  $("who").textContent = `${body.terminal_name}（${body.institution_code}）`;
+  const clerk = body.clerk || null;
+  Object.assign(state, { terminal: body.terminal_id, clerk, institution: body.institution_code,
+    secret: clerk ? null : credentials.terminal_secret });
+  localStorage.setItem("counter.terminal", body.terminal_id);
+  holdToken(body);
+  $("who").textContent = `${clerk ? "收费员 " + clerk + " · " : ""}${body.terminal_name}（${body.institution_code}）`;
+}
+
+// Keep the token fresh: renew it a minute before it ends (a clerk's is renewed until the shift
+// ends; a window signed in with its secret simply signs in again).
+function holdToken(answer) {
+  state.token = answer.access_token;
+  state.expiresAt = Date.now() + answer.expires_in * 1000;
+  document.body.dataset.tokenExpiresIn = String(answer.expires_in);
+  clearTimeout(state.refresh);
+  state.refresh = setTimeout(() => renew().catch(() => {}), Math.max(5, answer.expires_in - 60) * 1000);
+}
+
+async function renew() {
+  if (state.secret) {
+    await signIn({ terminal_id: state.terminal, terminal_secret: state.secret });
+    return;
+  }
+  const resp = await fetch("/counter/renew", { method: "POST",
+    headers: { Authorization: `Bearer ${state.token}` } });
+  const body = await resp.json();
+  if (!resp.ok) {
+    say("bad", "登录已失效，请重新登录", (body.error && body.error.message) || "");
+    throw new Refused(body.error || { code: "UNAUTHENTICATED" });
+  }
+  holdToken(body);
+  document.body.dataset.renewed = String(Number(document.body.dataset.renewed || 0) + 1);
 }
 
 async function api(method, path, body, raw = false) {
   for (let attempt = 0; attempt < 2; attempt += 1) {
+    const token = state.token;
     const resp = await fetch(path, {
-      method, headers: { Authorization: `Bearer ${state.token}`,
+      method, headers: { Authorization: `Bearer ${token}`,
         ...(body ? { "Content-Type": "application/json" } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
-    if (resp.status === 401 && attempt === 0 && state.secret) {
-      await signIn(state.terminal, state.secret);  // a token that lapsed: renew once
+    if (resp.status === 401 && attempt === 0) {
+      if (token === state.token) await renew();  // a token that lapsed: renew once
       continue;
     }
     if (raw && resp.ok) return resp;
@@ -105,18 +143,35 @@ async function run(work) {
 
 function show(tab) {
   state.tab = tab;
+  if (tab === "queue") run(refreshQueue);
   for (const b of document.querySelectorAll(".tab")) b.classList.toggle("active", b.dataset.tab === tab);
   for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== `panel-${tab}`;
 }
 
 // --- the flows -----------------------------------------------------------------------------
 
+const kindMark = (kind) => (Object.hasOwn(KINDS, kind || "") ? KINDS[kind] : "");  // ordinary: no mark
+
 async function verify(qr) {
   const who = await api("POST", "/api/v1/pos/verify", { qr, scene: "registration" });
   state.card = who.card_id;
   $("loss-card").value = who.card_id;
-  say("ok", `${who.name}（${who.gender === "2" ? "女" : "男"}）`,
-    `证件号 ${who.id_number_masked}\n出生日期 ${who.birth_date || "—"}\n就诊号 ${who.patient_id}`);
+  const gender = { 1: "男", 2: "女" }[who.gender] || "性别未知";
+  const age = who.age === null || who.age === undefined ? "" : `，${who.age} 岁`;
+  say("ok", `${who.new_patient ? "新患者" : "老患者"}：${who.name || who.name_masked}（${gender}${age}）`,
+    `证件号 ${who.id_number_masked}\n就诊号 ${who.patient_id}${who.new_patient ? "（本次新建档）" : ""}`);
+  showKind(who.kind);
+}
+
+// A card of another kind than the ordinary one (临时卡, 新生儿卡) is marked on the answer.
+function showKind(kind) {
+  const mark = kindMark(kind);
+  if (!mark) return;
+  const tag = document.createElement("span");
+  tag.className = "kind";
+  tag.id = "answer-kind";
+  tag.textContent = mark;
+  $("answer-title").append(tag);
 }
 
 async function readIdCard() {
@@ -138,6 +193,7 @@ async function issue() {
   $("print-go").disabled = false;
   say("ok", card.issued ? `新卡已发：${card.name_masked}` : `老患者，已有健康卡：${card.name_masked}`,
     `证件号 ${card.id_number_masked}\n就诊号 ${card.patient_id}`);
+  showKind(card.kind);
 }
 
 async function printCode() {
@@ -155,20 +211,36 @@ async function loadDepartments() {
   const found = await fetch(`/api/v1/hospitals/${state.institution}/departments`);
   const list = found.ok ? (await found.json()).departments : [];
   $("register-dept").replaceChildren(...list.map((d) => new Option(d.name, d.department_id)));
+  $("queue-dept").replaceChildren(...list.map((d) => new Option(d.name, d.department_id)));
+  const mine = localStorage.getItem("counter.department");  // the clerk's department
+  if (mine && list.some((d) => String(d.department_id) === mine)) {
+    $("register-dept").value = mine;
+    $("queue-dept").value = mine;
+  }
   await loadSchedules();
+  await loadQueueSchedules();
 }
 
 function today() {
   return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
 }
 
-async function loadSchedules() {
-  const dept = $("register-dept").value;
-  if (!dept) return;
+async function todaysSchedules(dept) {
+  if (!dept) return [];
   const found = await fetch(`/api/v1/schedules?department_id=${dept}&date=${today()}`);
-  const list = found.ok ? (await found.json()).schedules : [];
-  $("register-schedule").replaceChildren(...list.map((s) =>
-    new Option(`${s.doctor.name} ${s.doctor.title} ${s.period} ${yuan(s.fee)}`, s.schedule_id)));
+  return found.ok ? (await found.json()).schedules : [];
+}
+
+const scheduleName = (s) => `${s.doctor.name} ${s.doctor.title} ${PERIODS[s.period] || s.period} ${yuan(s.fee)}`;
+
+async function loadSchedules() {
+  const list = await todaysSchedules($("register-dept").value);
+  $("register-schedule").replaceChildren(...list.map((s) => new Option(scheduleName(s), s.schedule_id)));
+}
+
+async function loadQueueSchedules() {
+  const list = await todaysSchedules($("queue-dept").value);
+  $("queue-schedule").replaceChildren(...list.map((s) => new Option(scheduleName(s), s.schedule_id)));
 }
 
 async function register(qr) {
@@ -179,6 +251,7 @@ async function register(qr) {
   $("charge-appointment").value = made.appointment_id;
   $("charge-amount").value = made.fee;
   const pay = made.status === "pending_payment";
+  localStorage.setItem("counter.department", String(made.department.department_id));
   say("ok", `挂号成功：${made.department.name} ${made.doctor.name}`,
     `${STATUS[made.status] || made.status}${pay ? "，应收 " + yuan(made.fee) + "，请扫患者付款码" : ""}\n挂号单号 ${made.appointment_id}`);
   if (pay) show("charge");
@@ -211,10 +284,65 @@ async function reportLoss() {
   say("ok", "已挂失", `卡号 ${done.card_id.slice(0, 8)}…，找回后可在手机上解除挂失`);
 }
 
+async function cancelRegistration(appointmentId) {
+  if (!appointmentId) { say("bad", "请先填写挂号单号"); return; }
+  const done = await api("POST", `/api/v1/pos/registrations/${appointmentId}/cancel`);
+  say("ok", `已退号：${done.department.name} ${done.doctor.name}`,
+    `挂号单号 ${done.appointment_id}${done.fee ? "\n已付的挂号费原路退回" : ""}`);
+  if (state.tab === "queue") await refreshQueue();
+}
+
 async function callNext() {
-  const scheduleId = Number($("register-schedule").value);
+  const scheduleId = Number($("queue-schedule").value);
+  if (!scheduleId) { say("bad", "请先选择医生排班"); return; }
   const called = await api("POST", "/api/v1/pos/queue/next", { schedule_id: scheduleId });
   say("ok", `请 ${called.queue ? called.queue.number : ""} 号就诊`, `${called.doctor.name} ${called.room}`);
+  await refreshQueue();
+}
+
+// The waiting list of the clerk's department: read now, and again every few seconds while shown.
+async function refreshQueue() {
+  clearTimeout(state.queueTimer);
+  const dept = $("queue-dept").value;
+  if (!dept || !state.token) return;
+  try {
+    const list = await api("GET", `/api/v1/pos/queue?department_id=${dept}`);
+    drawQueue(list);
+  } finally {
+    if (state.tab === "queue") state.queueTimer = setTimeout(() => run(refreshQueue), QUEUE_EVERY_MS);
+  }
+}
+
+function cell(text) {
+  const td = document.createElement("td");
+  td.textContent = text;
+  return td;
+}
+
+function drawQueue(list) {
+  const rows = list.patients.map((p) => {
+    const tr = document.createElement("tr");
+    tr.className = p.status;
+    tr.dataset.appointment = p.appointment_id;
+    const time = p.slot_start.slice(11, 16);
+    const action = document.createElement("td");
+    if (p.status !== "called") {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = "退号";
+      b.addEventListener("click", () => run(() => cancelRegistration(p.appointment_id)));
+      action.append(b);
+    }
+    const status = QUEUE_STATUS[p.status] + (p.status === "checked_in" ? `（前面 ${p.ahead} 人）` : "");
+    tr.append(cell(status), cell(p.queue_number ?? "—"), cell(p.name_masked), cell(p.patient_id || "—"),
+      cell(`${p.doctor_name} ${p.room}`), cell(time), action);
+    return tr;
+  });
+  $("queue-rows").replaceChildren(...rows);
+  const called = list.patients.filter((p) => p.status === "called").length;
+  $("queue-summary").textContent =
+    `${list.department_name} · ${list.date}：候诊 ${list.waiting} 人，就诊中 ${called} 人，共 ${list.patients.length} 人未就诊完`;
+  $("queue-summary").dataset.updated = String(Date.now());
 }
 
 // --- the scanner: a keyboard wedge types a line and Enter, wherever the focus is ----------
@@ -249,13 +377,31 @@ document.addEventListener("keydown", (event) => {
 
 // --- wiring ----------------------------------------------------------------------------------
 
+function signInMode(mode) {
+  state.mode = mode;
+  for (const b of document.querySelectorAll(".mode")) b.classList.toggle("active", b.dataset.mode === mode);
+  $("signin-clerk").hidden = mode !== "clerk";
+  $("signin-window").hidden = mode !== "terminal";
+  $("signin-terminal-hint").hidden = mode !== "clerk";
+}
+
+function credentials() {
+  const terminal = $("signin-terminal").value.trim();
+  if (state.mode === "terminal") return { terminal_id: terminal, terminal_secret: $("signin-secret").value };
+  const body = { username: $("signin-user").value.trim(), password: $("signin-password").value,
+    totp: $("signin-totp").value.trim() };
+  return terminal ? { ...body, terminal_id: terminal } : body;
+}
+
 function wire() {
   $("reader-url").value = localStorage.getItem("counter.reader") || $("reader-url").value;
+  $("signin-terminal").value = localStorage.getItem("counter.terminal") || "";
+  for (const b of document.querySelectorAll(".mode")) b.addEventListener("click", () => signInMode(b.dataset.mode));
   $("signin-go").addEventListener("click", () => {
     $("signin-error").textContent = "";
-    signIn($("signin-terminal").value.trim(), $("signin-secret").value).then(() => {
+    signIn(credentials()).then(() => {
       $("signin").hidden = true; $("desk").hidden = false; $("signout").hidden = false;
-      $("signin-secret").value = "";
+      for (const id of ["signin-secret", "signin-password", "signin-totp"]) $(id).value = "";
       return loadDepartments();
     }).catch((e) => {
       $("signin-error").textContent = e instanceof Refused ? (MESSAGES[e.error.code] || e.error.code) : String(e);
@@ -276,6 +422,11 @@ function wire() {
   $("charge-reverse").addEventListener("click", () => run(reverse));
   $("loss-go").addEventListener("click", () => run(reportLoss));
   $("queue-next").addEventListener("click", () => run(callNext));
+  $("queue-dept").addEventListener("change", () => {
+    localStorage.setItem("counter.department", $("queue-dept").value);
+    run(async () => { await loadQueueSchedules(); await refreshQueue(); });
+  });
+  $("charge-cancel").addEventListener("click", () => run(() => cancelRegistration($("charge-appointment").value.trim())));
   document.body.dataset.ready = "1";
 }
 
