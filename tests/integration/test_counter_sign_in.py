@@ -4,6 +4,7 @@ with the clerk (API.md "The hospital counter and the HIS")."""
 
 from __future__ import annotations
 
+import random
 import secrets
 from urllib.parse import parse_qs, urlparse
 
@@ -12,6 +13,7 @@ import pytest
 from tests.support.admin import AdminAccount
 from tests.support.hospital import ensure_hospital
 from tests.support.partner import bearer
+from tests.support.people import make_person
 
 SIGN_IN = "/counter/sign-in"
 pytestmark = pytest.mark.storage
@@ -59,6 +61,16 @@ async def test_a_clerk_signs_in_at_a_window_of_its_institution(
     mine = {"action": "counter.sign_in", "actor_id": clerk.username}
     audit = await api.get("/api/v1/admin/audit", headers=admin_headers, params=mine)
     assert [e["target_id"] for e in audit.json()["entries"]] == [terminal["terminal_id"]]
+    # what the clerk does at the window is audited under the clerk's name
+    person = make_person(random.Random(secrets.randbits(64)))
+    document = {"name": person.name, "id_type": "01", "id_number": person.id_number,
+                "document_source": "id_reader"}  # fmt: skip
+    issued = await api.post("/api/v1/pos/cards", json=document,
+                            headers=bearer(body["access_token"]))  # fmt: skip
+    assert issued.status_code == 201, issued.text
+    done = {"action": "card.counter_issue", "target_id": issued.json()["card_id"]}
+    audit = await api.get("/api/v1/admin/audit", headers=admin_headers, params=done)
+    assert [e["actor_id"] for e in audit.json()["entries"]] == [clerk.username]
     # the page holds no admin session: the token opens no door but the counter's
     console = await api.get("/api/v1/admin/users", headers=bearer(body["access_token"]))
     assert console.status_code == 403
