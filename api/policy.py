@@ -71,8 +71,14 @@ GRANTS: dict[str, frozenset[str]] = {
     ),  # fmt: skip
     "auditor": frozenset({"stats.read", "audit.read"}),
     "clerk": frozenset(
-        {"institution.read", "catalogue.read", "card.read", "card.lookup", "card.replace",
-         "counter.work"}
+        {
+            "institution.read",
+            "catalogue.read",
+            "card.read",
+            "card.lookup",
+            "card.replace",
+            "counter.work",
+        }
     ),  # fmt: skip
 }
 
