@@ -132,3 +132,8 @@ async def renew(ctx: AppContext, token: str) -> TokenOut:
     fresh = await _issue(ctx, terminal, attrs)
     await tokens.revoke(ctx.kv, token)
     return fresh
+
+
+async def sign_out(ctx: AppContext, token: str) -> None:
+    """The page's token ends now (the clerk leaves the window)."""
+    await tokens.revoke(ctx.kv, token)

@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.bounds import key
-from api.counter.sign_in import renew, sign_in, sign_in_clerk
+from api.counter.sign_in import renew, sign_in, sign_in_clerk, sign_out
 from api.errors import DomainError
 from api.schemas import Body
 from api.web.bodies import parse_body
@@ -68,14 +68,24 @@ async def sign_in_page(request: Request) -> Response:
     })  # fmt: skip
 
 
-async def renew_page_token(request: Request) -> Response:
-    """``POST /counter/renew`` with a clerk's counter token as bearer → ``{"access_token",
-    "expires_in"}``; the old token ends (a window's own credentials simply sign in again)."""
+def _page_token(request: Request) -> str:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise DomainError("UNAUTHENTICATED", "missing bearer token")
-    fresh = await renew(ctx_of(request), token.strip())
+    return token.strip()
+
+
+async def renew_page_token(request: Request) -> Response:
+    """``POST /counter/renew`` with a clerk's counter token as bearer → ``{"access_token",
+    "expires_in"}``; the old token ends (a window's own credentials simply sign in again)."""
+    fresh = await renew(ctx_of(request), _page_token(request))
     return JSONResponse({"access_token": fresh.access_token, "expires_in": fresh.expires_in})
+
+
+async def sign_out_page(request: Request) -> Response:
+    """``POST /counter/sign-out`` with the page's token as bearer: it ends now (204)."""
+    await sign_out(ctx_of(request), _page_token(request))
+    return Response(status_code=204)
 
 
 class _PagePolicy:
@@ -103,6 +113,7 @@ def counter_routes() -> list[BaseRoute]:
     return [
         Route("/counter/sign-in", sign_in_page, methods=["POST"], include_in_schema=False),
         Route("/counter/renew", renew_page_token, methods=["POST"], include_in_schema=False),
+        Route("/counter/sign-out", sign_out_page, methods=["POST"], include_in_schema=False),
         Route("/counter", to_page, include_in_schema=False),
         Mount("/counter", _PagePolicy(StaticFiles(directory=PAGE_DIR, html=True)), name="counter"),
     ]

@@ -311,3 +311,13 @@ def test_a_clerk_works_the_departments_queue_with_a_token_kept_fresh(
     assert stale.status_code == 401
     page.click("#queue-next")  # the renewed token works
     _sees(page, "请 3 号就诊")
+    # the clerk signs out: the page's token ends with the shift
+    held = page.evaluate("state.token")
+    page.click("#signout")
+    page.wait_for_selector("#signin:not([hidden])")
+    ended = httpx.get(
+        f"{live.base_url}/api/v1/pos/queue",
+        headers={"Authorization": f"Bearer {held}"},
+        params={"department_id": schedule["department_id"]},
+    )
+    assert ended.status_code == 401

@@ -407,7 +407,11 @@ function wire() {
       $("signin-error").textContent = e instanceof Refused ? (MESSAGES[e.error.code] || e.error.code) : String(e);
     });
   });
-  $("signout").addEventListener("click", () => location.reload());
+  $("signout").addEventListener("click", () => {
+    const ended = state.token ? fetch("/counter/sign-out", { method: "POST",
+      headers: { Authorization: `Bearer ${state.token}` } }) : Promise.resolve();
+    ended.catch(() => {}).finally(() => location.reload());  // the token ends with the shift
+  });
   for (const b of document.querySelectorAll(".tab")) b.addEventListener("click", () => show(b.dataset.tab));
   $("verify-go").addEventListener("click", () => run(() => verify($("verify-qr").value.trim())));
   $("issue-read").addEventListener("click", () => run(readIdCard));
