@@ -162,3 +162,17 @@ async def test_cancelling_a_paid_registration_at_the_counter_refunds_it(
     nobody = await api.post("/api/v1/pos/registrations/AP0000000000000000/cancel",
                             headers=desk["headers"])  # fmt: skip
     assert nobody.status_code == 404
+
+
+async def test_a_stopped_schedule_refunds_fees_charged_at_the_counter(
+    api, desk, merchant, admin_headers
+) -> None:
+    patient = await _register(api, desk)
+    charge = await _pay(api, desk, patient["appointment"]["appointment_id"])
+    schedule_id = desk["schedule"]["schedule_id"]
+    stopped = await api.post(f"/api/v1/admin/schedules/{schedule_id}/stop",
+                             json={"reason": "医生临时停诊"}, headers=admin_headers)  # fmt: skip
+    assert stopped.status_code == 200 and stopped.json()["cancelled"] == 1, stopped.text
+    assert await _status(api, patient) == "cancelled"
+    read = await api.get(f"/api/v1/pos/charges/{charge['charge_id']}", headers=desk["headers"])
+    assert read.json()["status"] == "refunded"
