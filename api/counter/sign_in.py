@@ -76,6 +76,13 @@ async def sign_in_clerk(
     return token, terminal
 
 
+def _may_work(user: AdminUser, terminal: Terminal) -> bool:
+    """The user's role and scope, as they are now, still let it work this window."""
+    now_as = Caller(kind="admin", id=str(user.id), attrs={"role": user.role, "scope": user.scope})
+    place = policy.Place(institution_code=terminal.institution_code)
+    return policy.may(now_as, "counter.work") and policy.reach_of(now_as).covers(place)
+
+
 async def _window(reach: policy.Reach, terminal_id: str | None) -> Terminal:
     """The clerk's window: the one named (inside the clerk's reach), or its institution's only
     counter window."""
@@ -124,11 +131,10 @@ async def renew(ctx: AppContext, token: str) -> TokenOut:
     attrs = (claims or {}).get("attrs", {})
     if not claims or claims.get("kind") != "client" or "clerk_id" not in attrs:
         raise DomainError("UNAUTHENTICATED", "only a clerk's live counter token is renewed")
-    if not await AdminUser.filter(id=int(attrs["clerk_id"]), is_active=True).exists():
-        raise DomainError("UNAUTHENTICATED", "this clerk can no longer sign in")
+    user = await AdminUser.get_or_none(id=int(attrs["clerk_id"]), is_active=True)
     terminal = await Terminal.get_or_none(terminal_id=claims["sub"])
-    if terminal is None:
-        raise DomainError("UNAUTHENTICATED", "this window is gone")
+    if user is None or terminal is None or not _may_work(user, terminal):
+        raise DomainError("UNAUTHENTICATED", "this clerk may no longer work this window")
     fresh = await _issue(ctx, terminal, attrs)
     await tokens.revoke(ctx.kv, token)
     return fresh
