@@ -4,6 +4,7 @@ admin's."""
 from __future__ import annotations
 
 from api import policy
+from api.appointments import booking
 from api.appointments.models import Appointment
 from api.audit import service as audit
 from api.context import AppContext
@@ -31,4 +32,16 @@ async def refund_by_hand(
         actor, "payment.refund", target_type="payment", target_id=payment_id,
         detail={"amount": amount},
     )  # fmt: skip
+    await _cancel_if_all_refunded(ctx, payment_id, reason)
     return payment, done
+
+
+async def _cancel_if_all_refunded(ctx: AppContext, payment_id: str, reason: str) -> None:
+    # A booking whose whole fee went back must not stay booked: the patient would keep a
+    # place nobody paid for. Once called, the visit happened and only the money moves.
+    payment = await Payment.get(payment_id=payment_id)
+    if payment.refunded < payment.amount or not payment.appointment_id:
+        return
+    appointment = await booking.load(payment.appointment_id)
+    if appointment is not None and appointment.payment_id == payment_id:
+        await booking.cancel_registration(ctx, appointment, reason)

@@ -131,6 +131,8 @@ async def test_admin_partial_refunds_add_up(api, admin_headers, clinic, channel_
     assert first.status_code == 200 and first.json()["status"] == "succeeded"
     shown = await status_of(api, holder, "payments", started["payment_id"])
     assert shown["status"] == "paid" and shown["refunded"] == 500
+    kept = await status_of(api, holder, "appointments", booking["appointment_id"])
+    assert kept["status"] == "booked"  # part of the fee back: the place is still theirs
     too_much = await api.post(url, json={"amount": 1001, "reason": "x"}, headers=admin_headers)
     assert too_much.status_code == 409
     assert too_much.json()["error"]["code"] == "REFUND_EXCEEDS_PAID"
@@ -138,6 +140,8 @@ async def test_admin_partial_refunds_add_up(api, admin_headers, clinic, channel_
     assert rest.status_code == 200
     shown = await status_of(api, holder, "payments", started["payment_id"])
     assert shown["status"] == "refunded" and shown["refunded"] == FEE
+    gone = await status_of(api, holder, "appointments", booking["appointment_id"])
+    assert gone["status"] == "cancelled"  # the whole fee back: nobody holds an unpaid place
 
 
 async def test_only_held_bookings_are_paid(api, admin_headers, clinic, channel_apps) -> None:
