@@ -76,6 +76,4 @@ async def give_document(ctx: AppContext, person: Person, parsed: IdentityNumber)
 
 def card_exists() -> DomainError:
     """409 ``CARD_EXISTS``: this document's holder already has a card."""
-    return DomainError(
-        "CARD_EXISTS", "this ID number already has a card: one person, one card"
-    )
+    return DomainError("CARD_EXISTS", "this ID number already has a card: one person, one card")
