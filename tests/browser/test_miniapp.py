@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from tests.conftest import missing
@@ -393,3 +394,28 @@ def test_a_guardian_collects_a_newborn_card_and_upgrades_it(demo, browser) -> No
     phone.sees("#card-list", child_number[-4:])
     assert phone.page.locator("#card-list .kind-newborn").count() == 0
     context.close()
+
+
+def test_the_demo_shows_a_newborn_card_and_a_bound_temporary_card(demo, browser) -> None:
+    from api.demo.special_cards import DEMO_GUARDIAN_USER, DEMO_UNCONSCIOUS
+
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    phone = Phone(context.new_page(), "demo-parent")
+    phone.page.goto(f"{demo}/miniapp/")
+    phone.page.wait_for_selector("body[data-ready]", timeout=15_000)
+    phone.fill("#login-user", DEMO_GUARDIAN_USER)
+    phone.click("#login-go")
+    phone.view("cards")
+    phone.sees("#card-list .kind-newborn", "新生儿卡")
+    phone.shot("01-demo-newborn-card")
+    context.close()
+
+    # The counter's temporary card was bound: the man's own card holds the hospital's record.
+    config = httpx.get(f"{demo}/miniapp/config.json").json()
+    found = httpx.post(
+        f"{demo}/api/v1/pos/identifiers/lookup",
+        json={"system": "id:01", "value": DEMO_UNCONSCIOUS["id_number"]},
+        headers={"Authorization": f"Bearer {config['terminal_token']}"},
+    )
+    assert found.status_code == 200, found.text
+    assert found.json()["patient_id"]
