@@ -61,5 +61,6 @@ routes = [
     terminal_route("POST", TEMPORARY + "/{card_id}/bind", bind_temporary_card,
                    body=TemporaryBindRequest, response=TemporaryBindOut, tags=["counter"],
                    errors=["NOT_FOUND", "INVALID_STATE", "INVALID_ID_NUMBER",
-                           "REALNAME_MISMATCH", "BLACKLISTED", "VALIDATION_ERROR"]),
+                           "REALNAME_MISMATCH", "BLACKLISTED", "VALIDATION_ERROR",
+                           "UPSTREAM_UNAVAILABLE"]),
 ]  # fmt: skip

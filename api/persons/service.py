@@ -19,6 +19,7 @@ from api.audit import service as audit
 from api.cards.id_numbers import parse_id
 from api.cards.identity import id_index, open_identity
 from api.cards.models import Card, CardBinding, Person
+from api.cards.undocumented import has_document
 from api.channels.models import ChannelIdentity
 from api.context import AppContext
 from api.errors import DomainError, not_found
@@ -69,6 +70,8 @@ async def _view(ctx: AppContext, master_id: str) -> IndexedPerson:
         raise not_found("person")
     found = IndexedPerson(person_id=master_id)
     for person in await Person.filter(id__in=rows).order_by("id"):
+        if not has_document(person):  # a temporary or newborn card's holder: no number yet
+            continue
         identity = open_identity(ctx, person)
         found.identifiers.append(
             {"system": f"id:{person.id_type}", "value": mask_id_number(identity.id_number)}

@@ -71,6 +71,9 @@ async def test_a_temporary_card_is_bound_and_its_records_follow(
     assert temporary["patient_id"] and temporary["id_number_masked"] == ""
 
     qr = await _printed_code(api, headers, temporary["card_id"])
+    printed = await api.get(f"/api/v1/pos/cards/{temporary['card_id']}/static-code",
+                            params={"format": "svg"}, headers=headers)  # fmt: skip
+    assert "临时卡" in printed.text and "证件号 暂无" in printed.text
     seen = await _verify(api, headers, qr)
     assert seen.status_code == 200, seen.text
     assert seen.json()["kind"] == "temporary" and seen.json()["age"] == 40
