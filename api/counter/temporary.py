@@ -3,7 +3,7 @@ the counter from name, gender and age, so that the hospital can register, bill a
 at once; later, when the ID document is read at a counter, the temporary card is bound to the
 person's real card (found, or issued then as any counter issuance) and its patient records,
 bills, registrations and reports follow it there. The temporary card is then cancelled: its
-history stays, and the platform above is told.
+history stays, the master index files it under that person, and the platform above is told.
 
 Only the institution that issued a temporary card sees it (another is answered 404).
 """
@@ -28,6 +28,7 @@ from api.counter.schemas import CounterCardRequest
 from api.counter.temporary_schemas import TemporaryBindRequest, TemporaryCardRequest
 from api.errors import DomainError, not_found
 from api.outbox import platform_records
+from api.persons import service as persons
 from api.principals import Caller
 from api.reports.card_transfer import move_reports
 from api.terminals.card_transfer import MovedRecord, move_patient_records
@@ -111,6 +112,7 @@ async def bind_temporary(
             appointments=await move_appointments(card_id, card.card_id),
             reports=await move_reports(card_id, card.card_id),
         )  # fmt: skip
+        await persons.file_under(temporary.person_id, card.person_id)  # type: ignore[attr-defined]
         await _record_binding(ctx, caller, temporary, card)
     await lifecycle.forget(ctx, card.card_id)
     patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)

@@ -156,6 +156,14 @@ async def undo_merge(caller: Caller, merge_id: str) -> PersonMerge:
     return done
 
 
+async def file_under(row_id: int, person_row_id: int) -> None:
+    """File a person row under the master person of another (call inside the change's
+    transaction): a temporary card's holder turned out to be that person, so the temporary
+    card stays findable among their identifiers."""
+    master_id = await _master_of(person_row_id)
+    await MasterLink.update_or_create(defaults={"master_id": master_id}, person_id=row_id)
+
+
 async def lookup_for_terminal(
     ctx: AppContext, caller: Caller, system: str, value: str
 ) -> tuple[str, str]:

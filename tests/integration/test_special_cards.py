@@ -155,6 +155,13 @@ async def test_binding_a_stranger_issues_their_card_and_other_hospitals_see_noth
                           params={"id_type": "01", "id_number": person.id_number})  # fmt: skip
     assert {"system": f"patient:{terminal['institution_code']}",
             "value": temporary["patient_id"]} in index.json()["identifiers"]  # fmt: skip
+    # The master index keeps the temporary card among the person's identifiers (provenance).
+    assert {"system": "ehc", "value": temporary["card_id"]} in index.json()["identifiers"]
+    assert {c["card_id"]: c["kind"] for c in index.json()["cards"]} == {
+        temporary["card_id"]: "temporary",
+        bound.json()["card_id"]: "standard",
+    }
+    assert not any(i["system"] == "id:00" for i in index.json()["identifiers"])
     bad = await api.post(TEMPORARY, json={"name": "无名氏", "gender": "1", "age": 151},
                          headers=headers)  # fmt: skip
     assert bad.status_code == 422
