@@ -24,7 +24,6 @@ from api.cards.service import normalise_name
 from api.cards.undocumented import issue_undocumented
 from api.context import AppContext
 from api.counter.issuing import card_from_document
-from api.counter.schemas import CounterCardRequest
 from api.counter.temporary_schemas import TemporaryBindRequest, TemporaryCardRequest
 from api.errors import DomainError, not_found
 from api.outbox import platform_records
@@ -96,9 +95,7 @@ async def bind_temporary(
         raise not_found("temporary card")
     if temporary.status not in BINDABLE:
         raise DomainError("INVALID_STATE", "this temporary card was bound already")
-    document = CounterCardRequest(name=req.name, id_type=req.id_type, id_number=req.id_number,
-                                  phone=req.phone, document_source=req.document_source)  # fmt: skip
-    card, _, issued = await card_from_document(ctx, caller, terminal, document)
+    card, _, issued = await card_from_document(ctx, caller, terminal, req)
     async with lifecycle.changing(ctx, card_id):
         cancelled = await Card.filter(card_id=card_id, status__in=BINDABLE).update(
             status="cancelled"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from api.bounds import key, line
-from api.cards.schemas import GENDER_DESCRIPTION, ID_TYPE_PATTERN, PHONE_PATTERN, Gender
-from api.counter.schemas import CounterCardOut, DocumentSource
+from api.bounds import line
+from api.cards.schemas import GENDER_DESCRIPTION, Gender
+from api.counter.schemas import CounterCardOut, CounterCardRequest, DocumentSource
 from api.schemas import Body, Out
 
 
@@ -17,13 +17,9 @@ class TemporaryCardRequest(Body):
     age: int = Field(ge=0, le=150, description="whole years, as the clerk estimates them")
 
 
-class TemporaryBindRequest(Body):
+class TemporaryBindRequest(CounterCardRequest):
     """The holder's ID document, read at the counter (the proof, as for a counter issuance)."""
 
-    name: line(64)
-    id_type: str = Field(default="01", pattern=ID_TYPE_PATTERN)
-    id_number: key(32, min_length=4)
-    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
     document_source: DocumentSource = Field(
         default="id_reader",
         description="id_reader: read from the document's chip at the counter (the proof); "

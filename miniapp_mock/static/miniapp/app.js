@@ -165,13 +165,13 @@ async function loadCards() {
   }
 }
 
-async function sendOtp() {
-  const phone = $("c-phone").value.trim();
+async function sendOtp(input = "c-phone", said = "验证码已发送") {
+  const phone = $(input).value.trim();
   await call("POST", "/api/v1/realname/otp", { phone });
   if (S.smsPhone !== phone) $("sms-list").innerHTML = "";
   S.smsPhone = phone;
   pollSms();
-  toast("验证码已发送");
+  toast(said);
 }
 
 function claimed() {
@@ -230,15 +230,6 @@ function openNewborn() {
   if (own && S.phones[own.card_id]) $("n-phone").value = S.phones[own.card_id];
   if (!$("n-birth").value) $("n-birth").value = localDate(0);
   show("newborn");
-}
-
-async function sendNewbornOtp() {
-  const phone = $("n-phone").value.trim();
-  await call("POST", "/api/v1/realname/otp", { phone });
-  if (S.smsPhone !== phone) $("sms-list").innerHTML = "";
-  S.smsPhone = phone;
-  pollSms();
-  toast("验证码已发送到监护人手机");
 }
 
 async function collectNewborn() {
@@ -619,10 +610,10 @@ async function main() {
   $("login-go").onclick = () => guarded(login);
   $("to-collect").onclick = () => show("collect");
   $("to-newborn").onclick = () => openNewborn();
-  $("n-send").onclick = () => guarded(sendNewbornOtp);
+  $("n-send").onclick = () => guarded(() => sendOtp("n-phone", "验证码已发送到监护人手机"));
   $("n-submit").onclick = () => guarded(collectNewborn);
   $("u-go").onclick = () => guarded(upgradeIdentity);
-  $("c-send").onclick = () => guarded(sendOtp);
+  $("c-send").onclick = () => guarded(() => sendOtp());
   $("c-submit").onclick = () => guarded(collect);
   $("c-face").onclick = () => guarded(startFace);
   $("face-pass").onclick = () => guarded(() => takeFace("pass"));
