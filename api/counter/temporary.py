@@ -111,7 +111,6 @@ async def bind_temporary(
         )  # fmt: skip
         await persons.file_under(temporary.person_id, card.person_id)  # type: ignore[attr-defined]
         await _record_binding(ctx, caller, temporary, card)
-    await lifecycle.forget(ctx, card.card_id)
     patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)
     return replace(bound, patient_id=patient_id)
 
