@@ -47,6 +47,8 @@ HTTP_STATUS: dict[str, int] = {
     "FACE_CHECK_FAILED": 403,
     "PHYSICAL_CARD_CONFLICT": 409,
     "CARD_LIMIT": 409,
+    "CARD_EXISTS": 409,  # the document's holder already has a card (one person, one card)
+    "GUARDIAN_CARD_REQUIRED": 403,  # a newborn's card needs a guardian holding their own
     "CARD_LOST": 403,
     "CARD_FROZEN": 403,
     "CARD_CANCELLED": 403,

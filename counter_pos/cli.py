@@ -163,8 +163,10 @@ def _say(event: DeskEvent) -> None:
     elif event.kind in ("scan", "card_read"):
         r = event.result or {}
         new = ", new patient" if r.get("new_patient") else ""
+        # A temporary or newborn card has no document yet: the clerk asks for one to bind.
+        kind = f" [{r['kind']} card]" if r.get("kind", "standard") != "standard" else ""
         print(
-            f"✔ {r.get('name') or r.get('name_masked')} {r.get('id_number_masked')}"
+            f"✔ {r.get('name') or r.get('name_masked')}{kind} {r.get('id_number_masked') or '-'}"
             f" patient {r.get('patient_id')} ({r.get('status')}, {r.get('source')}{new})",
             flush=True,
         )

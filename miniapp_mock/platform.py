@@ -7,7 +7,8 @@ the other fields sorted by name as ``k=v`` joined by ``&`` then ``&key=<secret>`
 Answers ``{"code", "msg", "biz_content"}`` (``"0"`` success; ``"4001"`` bad digest, ``"4003"``
 unknown app or method, ``"4100"`` refused). Written from that description, not from our code.
 
-Methods: ``ehc.platform.records.upload`` (card registrations, status changes and usage records,
+Methods: ``ehc.platform.records.upload`` (card registrations, status changes, identities given
+to cards issued without one (``card.identity``, a newborn's) and usage records,
 de-duplicated by ``record_id``: a repeat is answered ``duplicate`` and counted),
 ``ehc.platform.blacklist.query`` (the national blacklist after a cursor) and
 ``ehc.ehealthcode.verify`` (routed by issuer to that card centre's peer door).
@@ -135,6 +136,9 @@ async def _upload(request: Request, content: dict[str, Any]) -> tuple[str, str, 
                 "registered_at": record.get("at"), "record_id": record_id,
                 "statuses": [],
             }  # fmt: skip
+        elif record.get("kind") == "card.identity" and card_id in ledger["cards"]:
+            ledger["cards"][card_id]["holder"] = _masked(record.get("holder") or {})
+            ledger["cards"][card_id]["card_kind"] = record.get("card_kind")
         elif record.get("kind") == "card.status" and card_id in ledger["cards"]:
             ledger["cards"][card_id]["status"] = record.get("to")
             ledger["cards"][card_id]["statuses"].append(record)

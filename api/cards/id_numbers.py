@@ -22,6 +22,7 @@ ID_TYPES = {
     "05": "驾驶证",
     "06": "港澳居民来往内地通行证",
     "07": "台湾居民来往大陆通行证",
+    "08": "外国人永久居留身份证",
     "99": "其他法定有效证件",
 }
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -40,6 +41,9 @@ FORMATS = {
     "06": re.compile(r"^[HM](\d{8}|\d{10})$"),
     # Mainland travel permit for Taiwan residents: 8 digits (old form: 10 digits).
     "07": re.compile(r"^(\d{8}|\d{10})$"),
+    # Foreigner's permanent residence card: 3 letters (nationality) + 12 digits (2004 form), or
+    # 18 characters beginning with 9 in the resident-ID layout (2017 and 2023 forms).
+    "08": re.compile(r"^([A-Z]{3}\d{12}|9\d{16}[\dX])$"),
     "99": re.compile(r"^[A-Z0-9\-]{4,30}$"),
 }
 
@@ -97,4 +101,6 @@ def parse_id(id_type: str, number: str, *, today: date | None = None) -> Identit
         return _resident_id(id_type, clean, today or date.today())
     if not FORMATS[id_type].match(clean):
         raise _invalid(f"not a valid {ID_TYPES[id_type]} number")
+    if id_type == "08" and len(clean) == 18 and check_digit(clean[:17]) != clean[17]:
+        raise _invalid("the permanent residence card number's check digit is wrong")
     return IdentityNumber(id_type, clean)

@@ -27,6 +27,7 @@ class CardMaterial:
 
     card_id: str
     issuer: str
+    kind: str  # changes only with new code material (a newborn card's upgrade)
     ref: str  # the QR reference this material was read with (a replaced card has a new one)
     totp_key: bytes
     gender: str
@@ -72,6 +73,7 @@ def _remember(ctx: AppContext, card: Card) -> CardMaterial:
     material = CardMaterial(
         card_id=card.card_id,
         issuer=card.issuer,
+        kind=card.kind,
         ref=card.static_ref,
         totp_key=qr.card_key(ring.open(card.totp_secret_sealed, context=TOTP_CONTEXT)),
         gender=person.gender,

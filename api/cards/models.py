@@ -13,6 +13,10 @@ from tortoise.models import Model
 CARD_STATUSES = ("active", "lost", "frozen", "cancelled", "pending_activation")
 RELATIONS = ("self", "child", "parent", "spouse", "other")
 DISPLAY_MODES = ("dynamic", "static")
+# standard: issued to a person proven by a document; temporary: issued at a counter from name,
+# gender and age (an unconscious or undocumented patient), bound to the real card later;
+# newborn: collected by a guardian before the child has an ID number, upgraded when it has one.
+CARD_KINDS = ("standard", "temporary", "newborn")
 
 
 class Person(Model):
@@ -46,6 +50,7 @@ class Card(Model):
     )
     issuer = fields.CharField(max_length=32)
     status = fields.CharField(max_length=24, default="active")
+    kind = fields.CharField(max_length=16, default="standard")
     display_mode = fields.CharField(max_length=16, default="dynamic")
     # QR payloads name the card by this reference (never the card id); rotating it revokes
     # every printed static code.

@@ -3,7 +3,7 @@ QR codes, display mode, loss and restore."""
 
 from __future__ import annotations
 
-from api.cards import bindings, codes, service
+from api.cards import bindings, codes, newborn, service
 from api.cards.schemas import (
     BindingList,
     BindingOut,
@@ -13,6 +13,7 @@ from api.cards.schemas import (
     DisplayRequest,
     FaceOut,
     FaceRequest,
+    IdentityUpgradeRequest,
     OtpOut,
     OtpRequest,
     QrOut,
@@ -47,10 +48,26 @@ async def collect_card(request: Request, body: CollectRequest) -> Response:
     a face check); another person's existing card needs the code sent to its phone on record or
     a face check."""
     ctx = ctx_of(request)
-    held, created = await service.collect(ctx, caller_of(request), body)
-    held = await service.held_card(caller_of(request), held.card.card_id)
+    if body.newborn is not None:
+        held, created = await newborn.collect_newborn(ctx, caller_of(request), body), True
+    else:
+        held, created = await service.collect(ctx, caller_of(request), body)
+        held = await service.held_card(caller_of(request), held.card.card_id)
     out = card_out(ctx, held)
     return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
+
+
+async def give_identity(request: Request, body: IdentityUpgradeRequest) -> CardOut:
+    """Give a newborn card the child's ID number, once the child has one: the identity
+    register must match the child's name and the number (a resident ID number must also carry
+    the child's birth date), and a number that already has a card is refused with
+    `CARD_EXISTS` (one person, one card). The card keeps its id, bindings and patient records
+    and becomes a `standard` card; its earlier codes stop working."""
+    ctx = ctx_of(request)
+    held = await newborn.upgrade_identity(
+        ctx, caller_of(request), request.path_params["card_id"], body.id_type, body.id_number
+    )
+    return card_out(ctx, held)
 
 
 async def list_cards(request: Request) -> CardList:
@@ -154,6 +171,7 @@ CARD = "/api/v1/cards/{card_id}"
 COLLECT_ERRORS = [
     "INVALID_ID_NUMBER", "OTP_INVALID", "REALNAME_MISMATCH", "BLACKLISTED", "CARD_LIMIT",
     "VALIDATION_ERROR", "PROOF_REQUIRED", "FACE_CHECK_FAILED", "UPSTREAM_UNAVAILABLE",
+    "GUARDIAN_CARD_REQUIRED",
 ]  # fmt: skip
 
 routes = [
@@ -172,6 +190,10 @@ routes = [
                    tags=["cards"], errors=["NOT_FOUND"]),
     resident_route("DELETE", CARD + "/bindings/{binding_id}", remove_binding, tags=["cards"],
                    errors=["NOT_FOUND", "FORBIDDEN", "INVALID_STATE"]),
+    resident_route("POST", CARD + "/identity", give_identity, body=IdentityUpgradeRequest,
+                   response=CardOut, tags=["cards"],
+                   errors=["NOT_FOUND", "INVALID_STATE", "INVALID_ID_NUMBER", "BLACKLISTED",
+                           "CARD_EXISTS", "REALNAME_MISMATCH", "UPSTREAM_UNAVAILABLE"]),
     resident_route("PUT", CARD + "/display", set_display, body=DisplayRequest, response=CardOut,
                    tags=["cards"]),
     resident_route("GET", CARD + "/qrcode", qr_code, query=QrQuery, response=QrOut,

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from api.bounds import key, line
+from api.bounds import Day, key, line
 from api.schemas import Body, Out
 
 Relation = Literal["self", "child", "parent", "spouse", "other"]
 PHONE_PATTERN = r"^1[3-9]\d{9}$"
+# Identity document codes (WS 364 and the national list of DOMAIN.md: 08 is the foreigner's
+# permanent residence card); :mod:`api.cards.id_numbers` checks each number's format.
+ID_TYPE_PATTERN = r"^(0[1-8]|99)$"
 
 
 class OtpRequest(Body):
@@ -22,13 +25,28 @@ class OtpOut(Out):
     expires_in: int
 
 
-class CollectRequest(Body):
-    """One proof comes with it: ``otp`` (the SMS code sent to ``phone``) or ``face_session``
-    (a passed face check of this person)."""
+Gender = Literal["0", "1", "2", "9"]
+GENDER_DESCRIPTION = 'GB/T 2261.1: "1" male, "2" female, "0" unknown, "9" unspecified'
+
+
+class NewbornRequest(Body):
+    """A child without an ID number yet, as the guardian gives it."""
 
     name: line(64)
-    id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
-    id_number: key(32, min_length=4)
+    gender: Gender = Field(description=GENDER_DESCRIPTION)
+    birth_date: Day
+
+
+class CollectRequest(Body):
+    """One proof comes with it: ``otp`` (the SMS code sent to ``phone``) or ``face_session``
+    (a passed face check of this person). With ``newborn`` instead of ``name`` and
+    ``id_number``, a guardian holding a card collects a newborn's card (``relation: child``)
+    and the proof is the guardian's own: the SMS code sent to the guardian's phone on record
+    (``phone`` + ``otp``) or a face check of the guardian."""
+
+    name: line(64) | None = None
+    id_type: str = Field(default="01", pattern=ID_TYPE_PATTERN)
+    id_number: key(32, min_length=4) | None = None
     phone: str | None = Field(
         default=None,
         pattern=PHONE_PATTERN,
@@ -39,11 +57,31 @@ class CollectRequest(Body):
         default=None, description="A passed face check (POST /api/v1/realname/face), once"
     )
     relation: Relation = "self"
+    newborn: NewbornRequest | None = Field(
+        default=None, description="a child without an ID number yet (a newborn card)"
+    )
+
+    @model_validator(mode="after")
+    def _one_holder(self) -> CollectRequest:
+        if self.newborn is None and (self.name is None or self.id_number is None):
+            raise ValueError("name and id_number are required (or newborn)")
+        if self.newborn is not None and (self.name or self.id_number):
+            raise ValueError("a newborn card takes newborn, not name and id_number")
+        if self.newborn is not None and self.relation != "child":
+            raise ValueError('a newborn card is collected with relation "child"')
+        return self
+
+
+class IdentityUpgradeRequest(Body):
+    """The ID number a newborn card's child has been given."""
+
+    id_type: str = Field(default="01", pattern=ID_TYPE_PATTERN)
+    id_number: key(32, min_length=4)
 
 
 class FaceRequest(Body):
     name: line(64)
-    id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
+    id_type: str = Field(default="01", pattern=ID_TYPE_PATTERN)
     id_number: key(32, min_length=4)
 
 
@@ -63,10 +101,17 @@ class BindingList(Out):
     bindings: list[BindingOut]
 
 
+CARD_KIND_DESCRIPTION = (
+    "standard; temporary (issued at a counter without a document, bound later); newborn "
+    "(collected by a guardian before the child has an ID number)"
+)
+
+
 class CardOut(Out):
     card_id: str
     issuer: str
     status: str
+    kind: str = Field(description=CARD_KIND_DESCRIPTION)
     name_masked: str
     id_number_masked: str
     relation: str
@@ -101,7 +146,7 @@ class CardEventList(Out):
 
 
 class BlacklistRequest(Body):
-    id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
+    id_type: str = Field(default="01", pattern=ID_TYPE_PATTERN)
     id_number: key(32, min_length=4)
     reason: line(255)
 
@@ -120,7 +165,7 @@ class BlacklistList(Out):
 
 
 class CardLookupRequest(Body):
-    id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
+    id_type: str = Field(default="01", pattern=ID_TYPE_PATTERN)
     id_number: key(32, min_length=4)
 
 
@@ -128,6 +173,7 @@ class AdminCardOut(Out):
     card_id: str
     issuer: str
     status: str
+    kind: str = Field(description=CARD_KIND_DESCRIPTION)
     name_masked: str
     id_number_masked: str
     display_mode: str

@@ -81,8 +81,8 @@ async def collect(ctx: AppContext, caller: Caller, req: CollectRequest) -> tuple
     the proofs of :mod:`api.cards.proofs`) run before any write, and the writes (person, card,
     binding, history, notices, audit) happen in one transaction.
     """
-    parsed = parse_id(req.id_type, req.id_number)
-    name = normalise_name(req.name)
+    parsed = parse_id(req.id_type, req.id_number or "")
+    name = normalise_name(req.name or "")
     idx = id_index(ctx, parsed.id_type, parsed.number)
     if await BlacklistEntry.exists(id_type=parsed.id_type, id_number_idx=idx):
         raise DomainError("BLACKLISTED", "this person may not collect a card; ask the card centre")
@@ -112,16 +112,32 @@ async def issue_card(
         birth_date=parsed.birth_date,
         region_code=parsed.region,
     )
+    return await create_card(ctx, caller, person, "standard", region_code=home_region(parsed))
+
+
+async def create_card(
+    ctx: AppContext,
+    caller: Caller,
+    person: Person,
+    kind: str,
+    *,
+    region_code: str | None = None,
+    institution_code: str | None = None,
+) -> Card:
+    """The card of a person just created, with new code material, registered upward (call
+    inside the issuing transaction)."""
     card = await Card.create(
         card_id=secrets.token_hex(32),
         person=person,
+        kind=kind,
         issuer=ctx.settings.issuer,
         static_ref=secrets.token_hex(8),
         totp_secret_sealed=ctx.keys.ring.seal(pyotp.random_base32(32), context=TOTP_CONTEXT),
         channel_app_id=caller.attrs.get("app_id"),
-        region_code=home_region(parsed),
+        institution_code=institution_code,
+        region_code=region_code,
     )
-    await platform_records.card_registered(ctx.settings, card.card_id, card.issuer, "standard")
+    await platform_records.card_registered(ctx.settings, card.card_id, card.issuer, kind)
     return card
 
 

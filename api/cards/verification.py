@@ -87,6 +87,7 @@ class VerifiedCard:
     id_number_masked: str
     status: str
     identity: HolderIdentity | None = None
+    kind: str = "standard"  # temporary and newborn cards: no document behind them yet
 
     def with_identity(self, identity: HolderIdentity | None) -> VerifiedCard:
         """The same card with the holder's full identity attached (or taken off)."""
@@ -103,6 +104,7 @@ class VerifiedCard:
             "age": age_on(self.birth_date, today or date.today()),
             "id_number_masked": self.id_number_masked,
             "status": self.status,
+            "kind": self.kind,
         }
         if self.identity is not None:
             answer["name"] = self.identity.name
@@ -123,6 +125,7 @@ class VerifiedCard:
             id_number_masked=answer["id_number_masked"],
             status=answer["status"],
             identity=held,
+            kind=answer.get("kind", "standard"),
         )
 
 
@@ -208,6 +211,7 @@ async def _verify_own(
         birth_date=found.birth_date,
         id_number_masked=found.id_number_masked,
         status=state.status,
+        kind=found.kind,
     )
 
 
@@ -229,7 +233,8 @@ def holder_identity(card: Card, identity: Identity) -> HolderIdentity:
         name=identity.name,
         id_type=identity.id_type,
         id_number=identity.id_number,
-        birth_date=card.person.birth_date,
+        # A temporary card's birth date is an estimate from the age the clerk gave.
+        birth_date=card.person.birth_date if card.kind != "temporary" else None,
         phone_masked=mask_phone(identity.phone) if identity.phone else None,
     )
 
@@ -246,6 +251,7 @@ def verified_card(card: Card, identity: Identity) -> VerifiedCard:
         id_number_masked=mask_id_number(identity.id_number),
         status=card.status,
         identity=holder_identity(card, identity),
+        kind=card.kind,
     )
 
 

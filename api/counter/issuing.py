@@ -38,6 +38,16 @@ async def issue_at_counter(
     institution's patient id.
     """
     terminal = await terminal_of(ctx, caller)
+    card, identity, created = await card_from_document(ctx, caller, terminal, req)
+    patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)
+    return card, identity, created, patient_id
+
+
+async def card_from_document(
+    ctx: AppContext, caller: Caller, terminal: Terminal, req: CounterCardRequest
+) -> tuple[Card, Identity, bool]:
+    """The card (person loaded) of the person whose document was presented, issued now when
+    they have none, the holder's identity and whether it was issued now."""
     parsed = parse_id(req.id_type, req.id_number)
     identity = Identity(normalise_name(req.name), parsed.id_type, parsed.number, req.phone)
     idx = id_index(ctx, parsed.id_type, parsed.number)
@@ -49,8 +59,7 @@ async def issue_at_counter(
     except IntegrityError:  # the same person at two windows at once: the other one issued it
         card, created = await _find_or_issue(ctx, caller, terminal, identity, parsed, req)
     await card.fetch_related("person")
-    patient_id = await patient_id_for(ctx, terminal.institution_code, card.card_id, card.issuer)
-    return card, identity, created, patient_id
+    return card, identity, created
 
 
 async def _check_document(ctx: AppContext, identity: Identity, idx: str, source: str) -> None:

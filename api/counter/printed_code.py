@@ -46,6 +46,7 @@ class PrintedCode:
     name_masked: str
     id_number_masked: str
     issuer: str
+    kind: str = "standard"
 
 
 async def printable(ctx: AppContext, caller: Caller, card_id: str) -> PrintedCode:
@@ -61,11 +62,17 @@ async def printable(ctx: AppContext, caller: Caller, card_id: str) -> PrintedCod
         name_masked=mask_name(identity.name),
         id_number_masked=mask_id_number(identity.id_number),
         issuer=card.issuer,
+        kind=card.kind,
     )
 
 
+# A card without a document says so on paper: the clerk binds it once one is shown.
+KIND_TITLES = {"temporary": "电子健康卡（临时卡）", "newborn": "电子健康卡（新生儿）"}
+KIND_LATIN = {"temporary": "E-Health Card (temporary)", "newborn": "E-Health Card (newborn)"}
+
+
 def _lines(code: PrintedCode) -> list[str]:
-    return [f"持卡人 {code.name_masked}", f"证件号 {code.id_number_masked}",
+    return [f"持卡人 {code.name_masked}", f"证件号 {code.id_number_masked or '暂无'}",
             f"发卡机构 {code.issuer}"]  # fmt: skip
 
 
@@ -83,11 +90,12 @@ def pdf(code: PrintedCode) -> bytes:
     if font is not None:
         doc.add_font("cjk", fname=str(font))
         doc.set_font("cjk", size=14)
-        title, lines = "电子健康卡", _lines(code)
+        title, lines = KIND_TITLES.get(code.kind, "电子健康卡"), _lines(code)
     else:  # no Chinese font on this machine: print what Latin letters can say
         log.warning("no CJK font found; the printout carries no Chinese text")
         doc.set_font("helvetica", size=12)
-        title, lines = "E-Health Card", [f"ID {code.id_number_masked}", f"Issuer {code.issuer}"]
+        title = KIND_LATIN.get(code.kind, "E-Health Card")
+        lines = [f"ID {code.id_number_masked or '-'}", f"Issuer {code.issuer}"]
     doc.set_xy(0, 6)
     doc.cell(PAGE[0], 8, title, align="C")
     _draw_qr(doc, code.payload, (PAGE[0] - QR_SIZE) / 2, 16)
@@ -121,6 +129,7 @@ def _draw_qr(doc: FPDF, payload: str, left: float, top: float) -> None:
 def svg(code: PrintedCode) -> str:
     """The printout as an SVG page (the QR code nested, the text below it)."""
     width, height = 320, 440
+    title = KIND_TITLES.get(code.kind, "电子健康卡")
     image = segno.make(code.payload, error="m").svg_inline(scale=8, omitsize=True)
     image = image.replace("<svg ", '<svg x="40" y="50" width="240" height="240" ', 1)
     text = "".join(
@@ -131,6 +140,6 @@ def svg(code: PrintedCode) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}"><rect width="100%" height="100%" fill="#fff"/>'
-        f'<text x="{width // 2}" y="36" text-anchor="middle" font-size="24">电子健康卡</text>'
+        f'<text x="{width // 2}" y="36" text-anchor="middle" font-size="24">{title}</text>'
         f"{image}{text}</svg>"
     )

@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from api.bounds import Day, Id, PositiveFen, key, line
-from api.cards.schemas import PHONE_PATTERN
+from api.cards.schemas import CARD_KIND_DESCRIPTION, ID_TYPE_PATTERN, PHONE_PATTERN
 from api.schemas import Body, Out
 
 DocumentSource = Literal["id_reader", "manual"]
@@ -17,7 +17,7 @@ DocumentSource = Literal["id_reader", "manual"]
 
 class CounterCardRequest(Body):
     name: line(64)
-    id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
+    id_type: str = Field(default="01", pattern=ID_TYPE_PATTERN)
     id_number: key(32, min_length=4)
     phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
     document_source: DocumentSource = Field(
@@ -30,6 +30,7 @@ class CounterCardOut(Out):
     card_id: str
     issuer: str
     status: str
+    kind: str = Field(description=CARD_KIND_DESCRIPTION)
     name_masked: str
     id_number_masked: str
     relation: str
@@ -46,7 +47,7 @@ class StaticCodeQuery(Body):
 class HolderProofRequest(Body):
     """The holder's ID document, shown at the counter, proving the card is theirs."""
 
-    id_type: str = Field(default="01", pattern=r"^(0[1-7]|99)$")
+    id_type: str = Field(default="01", pattern=ID_TYPE_PATTERN)
     id_number: key(32, min_length=4)
 
 

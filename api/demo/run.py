@@ -12,6 +12,7 @@ import uvicorn
 
 from api.db import lifecycle
 from api.demo.seed import seed_demo
+from api.demo.special_cards import DEMO_GUARDIAN_USER
 from api.settings import Settings
 from api.web.app import create_demo_app
 from api.web.http_protocol import server_config
@@ -80,6 +81,8 @@ def _banner(base: str, creds_path: Path, settings: Settings) -> str:
             "",
             "  Electronic health card platform — demo",
             f"  Open this:    {base}/miniapp/   (a resident's mini-program and a hospital counter)",
+            f"  Special cards: log in to the mini-program as {DEMO_GUARDIAN_USER} for a newborn's"
+            " card; the counter's temporary card for 无名氏 was bound to 赵建华's card",
             f"  API:          {base}/api/v1/…   (health: {base}/healthz)",
             f"  API docs:     {base}/docs",
             "  Mock platforms (WeChat, Alipay, SMS, identity register, insurance, platform "

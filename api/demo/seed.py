@@ -16,6 +16,7 @@ from api.channels.models import ChannelApp
 from api.channels.rsa_keys import generate_rsa_keypair, public_pem_of
 from api.context import AppContext
 from api.demo.hospital import seed_hospital
+from api.demo.special_cards import seed_special_cards
 from api.institutions import service as institutions
 from api.messages import institution_hooks
 from api.principals import SYSTEM
@@ -185,6 +186,8 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
     admin = await create_admin(ctx, DEMO_ADMIN, reset=True)
     region_admin = await create_admin(ctx, DEMO_REGION_ADMIN, reset=True, role="region_admin",
                                       scope=DEMO_REGION_ADMIN_SCOPE)  # fmt: skip
+    await seed_special_cards(ctx, terminal.client_id, terminal_secret, DEMO_HOSPITAL_CODE,
+                             wechat.app_id)  # fmt: skip
     return {
         "base_url": ctx.settings.public_url,
         "issuer": ctx.settings.issuer,

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from api.bounds import key, line
-from api.cards.schemas import PHONE_PATTERN
+from api.cards.schemas import ID_TYPE_PATTERN, PHONE_PATTERN
 from api.schemas import Body, Out
 
 
@@ -36,7 +36,7 @@ class UserBiz(Body):
 
 class RegisterBiz(UserBiz):
     name: line(64)
-    id_type: str = Field(default="01", pattern=r"^(0[1-8]|99)$")
+    id_type: str = Field(default="01", pattern=ID_TYPE_PATTERN)
     id_number: key(32, min_length=4)
     phone: str = Field(pattern=PHONE_PATTERN)
     otp: str = Field(pattern=r"^\d{6}$")

@@ -1,5 +1,6 @@
 """Records for the platform above, written to the outbox with the change that caused them:
-a card registered when collected, each status change, each use at a terminal (用卡数据上报).
+a card registered when collected, each status change, a newborn card's identity when the
+child has a number, each use at a terminal (用卡数据上报).
 
 The payloads hold no personal data (the registration's identity is read when it is uploaded).
 Nothing is written when no platform is configured.
@@ -28,6 +29,13 @@ async def card_registered(settings: Settings, card_id: str, issuer: str, kind: s
     """A card was collected (call inside the collection's transaction)."""
     if _reporting(settings):
         await _add("card.register", card_id, {"issuer": issuer, "card_kind": kind, "at": _stamp()})
+
+
+async def identity_given(settings: Settings, card_id: str, kind: str) -> None:
+    """A card issued without a document (a newborn's) has its holder's number now: the
+    registration's holder is read again when this goes up (call inside the change)."""
+    if _reporting(settings):
+        await _add("card.identity", card_id, {"card_kind": kind, "at": _stamp()})
 
 
 async def status_changed(

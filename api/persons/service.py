@@ -19,6 +19,7 @@ from api.audit import service as audit
 from api.cards.id_numbers import parse_id
 from api.cards.identity import id_index, open_identity
 from api.cards.models import Card, CardBinding, Person
+from api.cards.undocumented import has_document
 from api.channels.models import ChannelIdentity
 from api.context import AppContext
 from api.errors import DomainError, not_found
@@ -69,6 +70,8 @@ async def _view(ctx: AppContext, master_id: str) -> IndexedPerson:
         raise not_found("person")
     found = IndexedPerson(person_id=master_id)
     for person in await Person.filter(id__in=rows).order_by("id"):
+        if not has_document(person):  # a temporary or newborn card's holder: no number yet
+            continue
         identity = open_identity(ctx, person)
         found.identifiers.append(
             {"system": f"id:{person.id_type}", "value": mask_id_number(identity.id_number)}
@@ -151,6 +154,14 @@ async def undo_merge(caller: Caller, merge_id: str) -> PersonMerge:
         await audit.record(caller, "person.merge_undo", target_type="person",
                            target_id=done.survivor_id, detail={"merge_id": merge_id})  # fmt: skip
     return done
+
+
+async def file_under(row_id: int, person_row_id: int) -> None:
+    """File a person row under the master person of another (call inside the change's
+    transaction): a temporary card's holder turned out to be that person, so the temporary
+    card stays findable among their identifiers."""
+    master_id = await _master_of(person_row_id)
+    await MasterLink.update_or_create(defaults={"master_id": master_id}, person_id=row_id)
 
 
 async def lookup_for_terminal(

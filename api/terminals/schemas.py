@@ -40,6 +40,11 @@ class VerifiedCardOut(Out):
     age: int | None
     id_number_masked: str
     status: str
+    kind: str = Field(
+        default="standard",
+        description="standard; temporary (issued at a counter without a document: ask for one "
+        "and bind it); newborn (a baby's card, no ID number yet)",
+    )
     name: str | None = Field(
         default=None, description="In full: only for a new patient record or with_identity"
     )

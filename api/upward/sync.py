@@ -44,6 +44,8 @@ LEASE = timedelta(seconds=120)
 SETTLE = timedelta(seconds=1)
 PLATFORM_CALLER = Caller(kind="system", id="platform", attrs={"username": "platform"})
 TRANSIENT = ("UPSTREAM_UNAVAILABLE", "UPSTREAM_ERROR")
+# Records that carry the card holder's identity (read when they go up, never kept in clear).
+HOLDER_RECORDS = ("card.register", "card.identity")
 
 
 class Sync:
@@ -135,9 +137,9 @@ class Sync:
                 return sent
 
     async def _wire(self, records: list[OutboxRecord]) -> list[dict[str, Any]]:
-        """The records as the platform takes them; registrations carry the holder's identity,
-        read now (it is never kept in clear in the outbox)."""
-        registering = {r.card_id for r in records if r.kind == "card.register"}
+        """The records as the platform takes them; registrations and identity upgrades carry the
+        holder's identity, read now (it is never kept in clear in the outbox)."""
+        registering = {r.card_id for r in records if r.kind in HOLDER_RECORDS}
         holders = {
             card.card_id: card
             for card in await Card.filter(card_id__in=registering).prefetch_related("person")
@@ -151,7 +153,7 @@ class Sync:
                 **record.payload,
             }
             card = holders.get(record.card_id)
-            if record.kind == "card.register" and card is not None:
+            if record.kind in HOLDER_RECORDS and card is not None:
                 item["holder"] = self._holder(card)
             wire.append(item)
         return wire

@@ -29,6 +29,7 @@ from api.channels import routes as channels_public
 from api.composition import open_context
 from api.context import AppContext
 from api.counter import pos_routes as counter_pos
+from api.counter import temporary_routes as counter_temporary
 from api.gateway import routes as gateway_envelope
 from api.institutions import admin_routes as institutions_admin
 from api.messages import admin_routes as messages_admin
@@ -86,6 +87,7 @@ def terminal_door() -> list[BaseRoute]:
         *messages_pos.routes,
         *persons_pos.routes,
         *counter_pos.routes,
+        *counter_temporary.routes,
         *bills_pos.routes,
         *reports_pos.routes,
     ]

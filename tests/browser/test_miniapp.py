@@ -9,13 +9,16 @@ import re
 import secrets
 import shutil
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from tests.conftest import missing
 from tests.integration.test_commands import CLEAN_ENV, read_credentials
-from tests.support.people import make_person
+from tests.support.people import id_number, make_person
 from tests.support.processes import ehc_process, free_port
 
 pytestmark = pytest.mark.browser
@@ -326,3 +329,93 @@ def test_a_card_collected_with_the_face_check(demo, browser) -> None:
     phone.sees("#card-list", person.id_number[-4:])
     phone.shot("03-collected-by-face")
     context.close()
+
+
+def collect_card_by_face(phone: Phone, person: object) -> None:
+    """The resident's own card, proven by a face check (the phone kept on record)."""
+    phone.click("#to-collect")
+    phone.view("collect")
+    phone.fill("#c-name", person.name)
+    phone.fill("#c-idnum", person.id_number)
+    phone.fill("#c-phone", person.phone)
+    phone.click("#c-face")
+    phone.click("#face-pass")
+    phone.sees("#face-state", "刷脸通过")
+    phone.click("#c-submit")
+    phone.view("cards")
+    phone.sees("#card-list", person.id_number[-4:])
+
+
+def test_a_guardian_collects_a_newborn_card_and_upgrades_it(demo, browser) -> None:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    phone = Phone(context.new_page(), "newborn")
+    guardian = make_person(random.Random(secrets.randbits(64)))
+    log_in(phone, demo, "wechat")
+    collect_card_by_face(phone, guardian)
+
+    # 为新生儿领卡: the baby's name, sex and birth date; the guardian's SMS code is the proof
+    phone.click("#to-newborn")
+    phone.view("newborn")
+    phone.fill("#n-name", "王小宝")
+    phone.page.select_option("#n-gender", "2")
+    assert phone.page.input_value("#n-phone") == guardian.phone  # the guardian's on record
+    phone.click("#n-send")
+    phone.sees("#sms-list", guardian.phone)
+    code = re.search(r"(?<!\d)\d{6}(?!\d)", phone.page.inner_text("#sms-list")).group(0)
+    phone.fill("#n-otp", code)
+    phone.shot("01-newborn-form")
+    phone.click("#n-submit")
+    phone.view("cards")
+    phone.sees("#card-list .kind-newborn", "新生儿卡")
+    phone.sees("#card-list", "暂无证件号")
+    phone.shot("02-cards-with-newborn")
+
+    # the baby's card shows its kind and a code the counter verifies as a newborn's
+    phone.page.locator(".card-item", has_text="新生儿卡").click()
+    phone.view("card")
+    phone.page.wait_for_selector("#qr-box svg")
+    phone.sees("#qr-title", "新生儿卡")
+    phone.click("#qr-to-counter")
+    phone.click("#k-verify")
+    phone.sees("#k-out", "【新生儿卡】")
+    phone.sees("#k-out", "0 岁")
+    phone.shot("03-newborn-card-verified")
+
+    # the child is registered: the ID number carries the birth date given above
+    born = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    child_number = id_number(born, 2 * random.randrange(1, 499))
+    phone.fill("#u-idnum", child_number)
+    phone.click("#u-go")
+    phone.sees("#toast", "升级为正式健康卡")
+    assert phone.page.locator("#upgrade").is_hidden()
+    assert "新生儿卡" not in phone.page.inner_text("#qr-title")
+    phone.shot("04-upgraded")
+    phone.click(".tabs [data-go=cards]")
+    phone.sees("#card-list", child_number[-4:])
+    assert phone.page.locator("#card-list .kind-newborn").count() == 0
+    context.close()
+
+
+def test_the_demo_shows_a_newborn_card_and_a_bound_temporary_card(demo, browser) -> None:
+    from api.demo.special_cards import DEMO_GUARDIAN_USER, DEMO_UNCONSCIOUS
+
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    phone = Phone(context.new_page(), "demo-parent")
+    phone.page.goto(f"{demo}/miniapp/")
+    phone.page.wait_for_selector("body[data-ready]", timeout=15_000)
+    phone.fill("#login-user", DEMO_GUARDIAN_USER)
+    phone.click("#login-go")
+    phone.view("cards")
+    phone.sees("#card-list .kind-newborn", "新生儿卡")
+    phone.shot("01-demo-newborn-card")
+    context.close()
+
+    # The counter's temporary card was bound: the man's own card holds the hospital's record.
+    config = httpx.get(f"{demo}/miniapp/config.json").json()
+    found = httpx.post(
+        f"{demo}/api/v1/pos/identifiers/lookup",
+        json={"system": "id:01", "value": DEMO_UNCONSCIOUS["id_number"]},
+        headers={"Authorization": f"Bearer {config['terminal_token']}"},
+    )
+    assert found.status_code == 200, found.text
+    assert found.json()["patient_id"]

@@ -60,7 +60,7 @@ async def test_a_new_patient_brings_the_identity_a_known_one_does_not(
     assert body["new_patient"] is False and body["patient_id"] == first["patient_id"]
     assert set(body) == {
         "card_id", "issuer", "name_masked", "gender", "age", "id_number_masked", "status",
-        "patient_id", "new_patient",
+        "kind", "patient_id", "new_patient",
     }  # fmt: skip
     assert body["name_masked"] == holder["card"]["name_masked"]
     assert body["age"] == age_of(person.id_number)

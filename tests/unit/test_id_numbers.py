@@ -63,3 +63,14 @@ def test_documents_by_format() -> None:
     refused("07", "1234")
     refused("03", "E1")
     refused("42", "E12345678")
+
+
+def test_foreigners_permanent_residence_cards_in_both_forms() -> None:
+    assert parse_id("08", "usa110079080412").number == "USA110079080412"  # 2004: 3 letters
+    # 2017 and 2023: 18 characters beginning with 9, the check digit as a resident ID's
+    body = "93" + "1840" + "19800412" + "001"
+    assert parse_id("08", body + check_digit(body)).number == body + check_digit(body)
+    wrong = next(d for d in "0123456789X" if d != check_digit(body))
+    assert "check digit" in refused("08", body + wrong)
+    refused("08", "US1100790804")
+    refused("08", "E12345678")

@@ -25,7 +25,11 @@ const ERRORS = {
   STEP_UP_REQUIRED: "请先验证身份", REFUND_NOT_PARTIAL: "医保结算的账单只能整单退费",
   PROOF_REQUIRED: "请验证身份：用登记在本人名下的手机号接收验证码，或刷脸核验",
   FACE_CHECK_FAILED: "刷脸核验未通过，请重新刷脸",
+  GUARDIAN_CARD_REQUIRED: "请先领取本人的健康卡，再为新生儿领卡",
+  CARD_EXISTS: "该证件号已有健康卡（一人一卡）",
 };
+const KINDS = { newborn: "新生儿卡", temporary: "临时卡" };  // standard cards carry no label
+const kindLabel = (kind) => (KINDS[kind] ? `<span class="kind kind-${kind}">${KINDS[kind]}</span>` : "");
 const CARD_STATUS = { active: "正常", lost: "已挂失", frozen: "已冻结", cancelled: "已注销" };
 const STATUS = { pending_payment: "待支付", booked: "已预约", checked_in: "已签到",
   called: "已叫号", completed: "已就诊", cancelled: "已取消", expired: "已过期", missed: "爽约" };
@@ -154,20 +158,20 @@ async function loadCards() {
   for (const c of S.cards) {
     const li = document.createElement("li");
     li.className = "card-item";
-    li.innerHTML = `<b>${c.name_masked}</b> <span class="status st-${c.status}">${CARD_STATUS[c.status] || c.status}</span><br>
-      <small>${c.id_number_masked} · ${{ self: "本人", child: "子女", parent: "父母", spouse: "配偶", other: "其他" }[c.relation]}</small>`;
+    li.innerHTML = `<b>${esc(c.name_masked)}</b>${kindLabel(c.kind)} <span class="status st-${c.status}">${CARD_STATUS[c.status] || c.status}</span><br>
+      <small>${c.id_number_masked || "暂无证件号"} · ${RELATIONS[c.relation]}</small>`;
     li.onclick = () => openCard(c);
     list.appendChild(li);
   }
 }
 
-async function sendOtp() {
-  const phone = $("c-phone").value.trim();
+async function sendOtp(input = "c-phone", said = "验证码已发送") {
+  const phone = $(input).value.trim();
   await call("POST", "/api/v1/realname/otp", { phone });
   if (S.smsPhone !== phone) $("sms-list").innerHTML = "";
   S.smsPhone = phone;
   pollSms();
-  toast("验证码已发送");
+  toast(said);
 }
 
 function claimed() {
@@ -220,6 +224,39 @@ async function collect() {
   toast("领卡成功");
 }
 
+// ---- a newborn's card, collected by a guardian holding their own ----------------------
+function openNewborn() {
+  const own = S.cards.find((c) => c.relation === "self");
+  if (own && S.phones[own.card_id]) $("n-phone").value = S.phones[own.card_id];
+  if (!$("n-birth").value) $("n-birth").value = localDate(0);
+  show("newborn");
+}
+
+async function collectNewborn() {
+  const body = {
+    relation: "child",
+    newborn: { name: $("n-name").value.trim(), gender: $("n-gender").value, birth_date: $("n-birth").value },
+    phone: $("n-phone").value.trim(),
+    otp: $("n-otp").value.trim(),
+  };
+  const card = await call("POST", "/api/v1/cards", body);
+  S.births = { ...(S.births || {}), [card.card_id]: body.newborn };
+  show("cards");
+  toast("新生儿卡领取成功");
+}
+
+async function upgradeIdentity() {
+  const idNumber = $("u-idnum").value.trim();
+  const baby = (S.births || {})[S.card.card_id];
+  if ($("u-register").checked && baby) {
+    await call("POST", "/mock/idcheck/people", { name: baby.name, id_number: idNumber }, null);
+  }
+  const updated = await call("POST", `/api/v1/cards/${S.card.card_id}/identity`, { id_type: "01", id_number: idNumber });
+  S.ids[updated.card_id] = idNumber;
+  await openCard(updated);
+  toast("已补录证件号，升级为正式健康卡");
+}
+
 async function pollSms() {
   clearTimeout(pollSms.timer);
   if (!S.smsPhone) return;
@@ -234,7 +271,8 @@ async function pollSms() {
 async function openCard(card) {
   S.card = card;
   show("card");
-  $("qr-title").textContent = `${card.name_masked} 的健康卡`;
+  $("qr-title").innerHTML = `${esc(card.name_masked)} 的健康卡${kindLabel(card.kind)}`;
+  $("upgrade").hidden = card.kind !== "newborn";
   $("qr-mode").textContent = card.display_mode === "dynamic" ? "切换为静态码" : "切换为动态码";
   $("qr-loss").textContent = card.status === "lost" ? "解除挂失" : "挂失";
   await refreshQr();
@@ -544,8 +582,9 @@ function counterSays(path, a) {
   if (path.endsWith("/verify")) {
     const sex = a.gender === "1" ? "男" : a.gender === "2" ? "女" : "未知";
     const age = a.age == null ? "" : `，${a.age} 岁`;
-    let text = `核验通过：${a.name || a.name_masked}（${sex}${age}）\n证件 ${a.id_number_masked}\n本院患者号 ${a.patient_id}${a.new_patient ? "（新建档）" : ""}`;
-    if (a.identity) text += `\n身份信息（已记录调阅）：${a.identity.id_number}，出生 ${a.identity.birth_date}，手机 ${a.identity.phone_masked || "无"}`;
+    const kind = KINDS[a.kind] ? `【${KINDS[a.kind]}】` : "";
+    let text = `核验通过${kind}：${a.name || a.name_masked}（${sex}${age}）\n证件 ${a.id_number_masked || "暂无"}\n本院患者号 ${a.patient_id}${a.new_patient ? "（新建档）" : ""}`;
+    if (a.identity) text += `\n身份信息（已记录调阅）：${a.identity.id_number || "暂无证件号"}，出生 ${a.identity.birth_date || "不详"}，手机 ${a.identity.phone_masked || "无"}`;
     return text;
   }
   if (path.endsWith("/checkin")) return `签到成功：排队号 ${a.queue_number}，前面还有 ${a.ahead} 人`;
@@ -570,7 +609,11 @@ async function main() {
   S.cfg = await call("GET", "config.json", null, null);
   $("login-go").onclick = () => guarded(login);
   $("to-collect").onclick = () => show("collect");
-  $("c-send").onclick = () => guarded(sendOtp);
+  $("to-newborn").onclick = () => openNewborn();
+  $("n-send").onclick = () => guarded(() => sendOtp("n-phone", "验证码已发送到监护人手机"));
+  $("n-submit").onclick = () => guarded(collectNewborn);
+  $("u-go").onclick = () => guarded(upgradeIdentity);
+  $("c-send").onclick = () => guarded(() => sendOtp());
   $("c-submit").onclick = () => guarded(collect);
   $("c-face").onclick = () => guarded(startFace);
   $("face-pass").onclick = () => guarded(() => takeFace("pass"));
