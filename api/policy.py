@@ -156,6 +156,11 @@ def may(caller: Caller, action: str) -> bool:
     return caller.kind == "admin" and action in GRANTS.get(role_of(caller), frozenset())
 
 
+def granted(caller: Caller) -> list[str]:
+    """Every action the caller's role grants, sorted (what the console offers)."""
+    return sorted(action for action in ACTIONS if may(caller, action))
+
+
 def require(caller: Caller, action: str) -> Reach:
     """403 ``FORBIDDEN`` unless the role grants ``action``; returns the caller's reach."""
     if not may(caller, action):

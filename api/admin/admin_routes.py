@@ -10,6 +10,8 @@ from api.admin.schemas import (
     AuditEntryOut,
     AuditOut,
     AuditQuery,
+    MeOut,
+    ReachOut,
     SessionOut,
     SessionRequest,
     StatsAnswer,
@@ -126,6 +128,17 @@ async def show_stats(request: Request, query: StatsQuery) -> dict | Response:
     return figures.model_dump(mode="json", by_alias=True)
 
 
+async def show_me(request: Request) -> MeOut:
+    """Who you are signed in as: your role, its scope and reach, and every action your role
+    grants (computed by the same policy that checks each call). The console offers only these.
+    """
+    found = users.me(caller_of(request))
+    return MeOut(username=found.username, role=found.role, scope=found.scope,
+                 reach=ReachOut(region_prefix=found.reach.region_prefix,
+                                institution_code=found.reach.institution_code),
+                 actions=found.actions)  # fmt: skip
+
+
 def user_out(user: object) -> UserOut:
     """A staff account as the admin API shows it."""
     return UserOut.model_validate(user)
@@ -167,6 +180,7 @@ routes = [
         errors=["BAD_CREDENTIALS", "ACCOUNT_LOCKED"],
     ),
     admin_route("DELETE", "/api/v1/admin/sessions", end_session),
+    admin_route("GET", "/api/v1/admin/me", show_me, response=MeOut),
     admin_route(
         "POST",
         "/api/v1/admin/clients",
