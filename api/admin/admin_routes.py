@@ -102,7 +102,10 @@ async def show_stats(request: Request, query: StatsQuery) -> dict | Response:
 
     With ``group_by``: the guide's indicators as rows (cards collected, cards used, uses,
     collection rate by region) for that key, inside ``region`` when given; ``format=csv`` or
-    ``xlsx`` downloads the same rows."""
+    ``xlsx`` downloads the same rows.
+
+    ``used`` counts distinct cards per day and adds the days up: over a range, a card used on
+    three of its days counts three times (the daily figures sum; no range re-scans the uses)."""
     tz = ctx_of(request).settings.timezone
     last = query.last or today(tz)
     first = query.first or last - timedelta(days=29)
@@ -136,7 +139,7 @@ async def show_me(request: Request) -> MeOut:
     return MeOut(username=found.username, role=found.role, scope=found.scope,
                  reach=ReachOut(region_prefix=found.reach.region_prefix,
                                 institution_code=found.reach.institution_code),
-                 actions=found.actions)  # fmt: skip
+                 actions=found.actions, grantable_roles=found.grantable_roles)  # fmt: skip
 
 
 def user_out(user: object) -> UserOut:

@@ -125,3 +125,4 @@ class MeOut(Out):
     scope: str | None
     reach: ReachOut = Field(description="both null: the whole centre")
     actions: list[str] = Field(description="every action the role grants, from the policy")
+    grantable_roles: list[str] = Field(description="roles of the staff you may create")

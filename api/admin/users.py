@@ -123,6 +123,7 @@ class Me:
     scope: str | None
     reach: Reach
     actions: list[str]
+    grantable_roles: list[str]
 
 
 def me(actor: Caller) -> Me:
@@ -134,6 +135,7 @@ def me(actor: Caller) -> Me:
         scope=actor.scope or None,
         reach=policy.reach_of(actor),
         actions=policy.granted(actor),
+        grantable_roles=policy.grantable(actor),
     )
 
 
