@@ -7,23 +7,28 @@ that dimension's value. Whether it is the first is decided by ``usage_seen`` (a 
 day and dimension value): the batch's keys are inserted there in one statement that skips
 those already present and returns the new ones. Nothing reads the usage rows, so the cost
 follows the batch, not the table; and two writers racing on one card cannot both count it.
+The sweeper forgets the keys of days older than ``SEEN_DAYS`` (:func:`forget_old_seen`): a use
+recorded later than that would count its card again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
+from api.context import AppContext
 from api.indicators import places
 from api.indicators.models import UsageDaily, UsageSeen
-from api.timefmt import local
+from api.timefmt import local, today
 
 DIMENSIONS = ("day", "region", "institution", "channel", "scene")
 CELL = ("day", "region_code", "institution_code", "channel_code", "scene", "medstep_code")
 COUNTS = ("uses", *(f"first_{d}" for d in DIMENSIONS))
 SEEN_ROWS_PER_STATEMENT = 900  # 3 parameters a row: far below SQLite's limit of 32766
+SEEN_DAYS = 3  # days of keys kept: uses arrive within seconds, a terminal offline for a while
+FORGET_BATCH = 5000  # keys deleted per sweep (every 5 s by default): 86 M a day, short deletes
 
 Cell = tuple[date, str, str, str, str, str]
 Seen = tuple[date, str, str]  # (day, card, key)
@@ -111,3 +116,11 @@ def recorder(tz: str) -> Any:
         await roll_up(rows, tz)
 
     return record
+
+
+async def forget_old_seen(ctx: AppContext) -> int:
+    """Delete up to ``FORGET_BATCH`` ``usage_seen`` keys of days before the last ``SEEN_DAYS``
+    (run by the sweeper; the figures stay in ``usage_daily``)."""
+    before = today(ctx.settings.timezone) - timedelta(days=SEEN_DAYS)
+    old = await UsageSeen.filter(day__lt=before).limit(FORGET_BATCH).values_list("id", flat=True)
+    return await UsageSeen.filter(id__in=list(old)).delete() if old else 0

@@ -17,9 +17,10 @@ from api.batch_writer import BatchWriter
 from api.cards.models import Card, Person
 from api.indicators import rollup
 from api.indicators import service as indicators
+from api.indicators.models import UsageSeen
 from api.settings import Settings
 from api.terminals.models import CardUsage
-from api.timefmt import day_span, local
+from api.timefmt import day_span, local, today
 from tests.support.core import open_core
 
 pytestmark = pytest.mark.storage
@@ -111,6 +112,28 @@ async def test_two_writers_racing_on_the_same_cards_count_each_card_once(
             found = await indicators.indicators(first, last, group_by, TZ)
             got = {r.key: (r.used, r.uses) for r in found if r.uses}
             assert got == counted_directly(written, group_by), group_by
+
+
+async def test_the_sweeper_forgets_old_days_keys_but_not_their_figures(
+    core_settings: Settings,
+) -> None:
+    rng = random.Random()
+    old = today(TZ) - timedelta(days=rollup.SEEN_DAYS + 1)
+    rows = usage_rows(rng, old, ["IX" + secrets.token_hex(4)])
+    rows = [r for r in rows if local(r["at"], TZ).date() == old]
+    card = secrets.token_hex(32)
+    recent = {**rows[0], "card_id": card, "at": datetime.now(UTC)}
+    async with open_core(core_settings) as ctx:
+        for row in [*rows, recent]:
+            ctx.writer.add_values(CardUsage, **row)
+        await ctx.writer.flush()
+        before = await indicators.indicators(old, old, "day", TZ)
+        while await rollup.forget_old_seen(ctx):
+            pass
+        assert not await UsageSeen.filter(day__lte=old).exists()
+        assert await UsageSeen.filter(card_id=card).exists()  # today's are kept
+        assert await indicators.indicators(old, old, "day", TZ) == before
+    assert before[0].uses == len(rows)
 
 
 async def test_cards_collected_count_by_channel_region_and_day(core_settings: Settings) -> None:
