@@ -80,6 +80,7 @@ def _banner(base: str, creds_path: Path, settings: Settings) -> str:
             "",
             "  Electronic health card platform — demo",
             f"  Open this:    {base}/miniapp/   (a resident's mini-program and a hospital counter)",
+            f"  Console:      {base}/admin/   (the card centre; users in the credentials file)",
             f"  API:          {base}/api/v1/…   (health: {base}/healthz)",
             f"  API docs:     {base}/docs",
             "  Mock platforms (WeChat, Alipay, SMS, identity register, insurance, platform "
