@@ -104,7 +104,7 @@ async def _add(cells: dict[Cell, list[int]]) -> None:
     fields = [meta.fields_map[n] for n in names]
     values = [
         [f.to_db_value(v, UsageDaily) for f, v in zip(fields, (*cell, *counts), strict=True)]
-        for cell, counts in cells.items()
+        for cell, counts in sorted(cells.items())  # one lock order for concurrent writers
     ]
     await db.execute_many(sql, values)
 
