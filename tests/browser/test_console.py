@@ -175,6 +175,14 @@ def test_an_admin_signs_in_and_reads_the_indicators(demo_admin, browser) -> None
         code,
     )
     assert answer["active"] is False
+    page.select_option("#inst-active", "false")
+    page.click("#inst-go")
+    page.wait_for_selector("#inst-tree li.institution[data-code='H33010601']", state="detached")
+    codes = page.eval_on_selector_all(
+        "#inst-tree li.institution", "(l) => l.map((i) => i.dataset.code)"
+    )
+    assert code in codes and all(c not in codes for c in ("H33010001", "H33010601", "C33010000"))
+    page.select_option("#inst-active", "")
 
     page.click("nav button[data-tab='users']")
     page.locator("#users-table tbody tr[data-username='demo-auditor']").wait_for()

@@ -246,6 +246,7 @@ async def test_each_role_is_told_what_it_may_do_and_where(api, world) -> None:
     assert answers["region_admin"]["grantable_roles"] == [
         "region_admin", "institution_admin", "auditor", "clerk"]  # fmt: skip
     assert answers["auditor"]["grantable_roles"] == []
+    assert answers["institution_admin"]["grantable_roles"] == ["auditor", "clerk"]
     assert answers["clerk"]["reach"]["institution_code"] == world["sides"]["in"]["institution_code"]
     assert "blacklist.manage" not in answers["clerk"]["actions"]
     assert answers["centre_admin"]["reach"] == {"region_prefix": None, "institution_code": None}
