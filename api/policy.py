@@ -165,6 +165,11 @@ def may(caller: Caller, action: str) -> bool:
     return caller.kind == "admin" and action in GRANTS.get(role_of(caller), frozenset())
 
 
+def granted(caller: Caller) -> list[str]:
+    """Every action the caller's role grants, sorted (what the console offers)."""
+    return sorted(action for action in ACTIONS if may(caller, action))
+
+
 def require(caller: Caller, action: str) -> Reach:
     """403 ``FORBIDDEN`` unless the role grants ``action``; returns the caller's reach."""
     if not may(caller, action):
@@ -193,10 +198,24 @@ def check_grant(caller: Caller, role: str, scope: str | None, place: Place) -> N
         raise DomainError("VALIDATION_ERROR", "a region_admin's scope is a six-digit region code")
     if reach.everything:
         return
-    mine = role_of(caller)
-    if role == "centre_admin" or (role == "region_admin" and mine != "region_admin"):
-        raise DomainError("FORBIDDEN", "your role may not grant that role")
-    if role == "institution_admin" and mine == "institution_admin":
+    if not _may_grant_role(caller, role):
         raise DomainError("FORBIDDEN", "your role may not grant that role")
     if not scope or not reach.holds(role, place):
         raise DomainError("FORBIDDEN", "that scope lies outside yours")
+
+
+def _may_grant_role(caller: Caller, role: str) -> bool:
+    """Never a role above the caller's own (scopes aside: :func:`check_grant` checks them)."""
+    if reach_of(caller).everything:
+        return True
+    mine = role_of(caller)
+    if role == "centre_admin" or (role == "region_admin" and mine != "region_admin"):
+        return False
+    return not (role == "institution_admin" and mine == "institution_admin")
+
+
+def grantable(caller: Caller) -> list[str]:
+    """The roles the caller may create staff of (each inside its own reach)."""
+    if not may(caller, "user.manage"):
+        return []
+    return [role for role in ROLES if _may_grant_role(caller, role)]

@@ -10,6 +10,8 @@ from api.admin.schemas import (
     AuditEntryOut,
     AuditOut,
     AuditQuery,
+    MeOut,
+    ReachOut,
     SessionOut,
     SessionRequest,
     StatsAnswer,
@@ -100,7 +102,10 @@ async def show_stats(request: Request, query: StatsQuery) -> dict | Response:
 
     With ``group_by``: the guide's indicators as rows (cards collected, cards used, uses,
     collection rate by region) for that key, inside ``region`` when given; ``format=csv`` or
-    ``xlsx`` downloads the same rows."""
+    ``xlsx`` downloads the same rows.
+
+    ``used`` counts distinct cards per day and adds the days up: over a range, a card used on
+    three of its days counts three times (the daily figures sum; no range re-scans the uses)."""
     tz = ctx_of(request).settings.timezone
     last = query.last or today(tz)
     first = query.first or last - timedelta(days=29)
@@ -124,6 +129,17 @@ async def show_stats(request: Request, query: StatsQuery) -> dict | Response:
     figures = StatsOut(first=first, last=last, issued=await stats.issued(first, last, tz, within),
                        used=await stats.used(first, last, tz, within))  # fmt: skip
     return figures.model_dump(mode="json", by_alias=True)
+
+
+async def show_me(request: Request) -> MeOut:
+    """Who you are signed in as: your role, its scope and reach, and every action your role
+    grants (computed by the same policy that checks each call). The console offers only these.
+    """
+    found = users.me(caller_of(request))
+    return MeOut(username=found.username, role=found.role, scope=found.scope,
+                 reach=ReachOut(region_prefix=found.reach.region_prefix,
+                                institution_code=found.reach.institution_code),
+                 actions=found.actions, grantable_roles=found.grantable_roles)  # fmt: skip
 
 
 def user_out(user: object) -> UserOut:
@@ -167,6 +183,7 @@ routes = [
         errors=["BAD_CREDENTIALS", "ACCOUNT_LOCKED"],
     ),
     admin_route("DELETE", "/api/v1/admin/sessions", end_session),
+    admin_route("GET", "/api/v1/admin/me", show_me, response=MeOut),
     admin_route(
         "POST",
         "/api/v1/admin/clients",

@@ -112,3 +112,17 @@ class UserOut(Out):
 
 class UserList(Out):
     users: list[UserOut]
+
+
+class ReachOut(Out):
+    region_prefix: str | None = Field(description="a GB/T 2260 prefix the caller is limited to")
+    institution_code: str | None = Field(description="the one institution the caller is limited to")
+
+
+class MeOut(Out):
+    username: str
+    role: str
+    scope: str | None
+    reach: ReachOut = Field(description="both null: the whole centre")
+    actions: list[str] = Field(description="every action the role grants, from the policy")
+    grantable_roles: list[str] = Field(description="roles of the staff you may create")

@@ -114,6 +114,31 @@ async def disable_user(ctx: AppContext, actor: Caller, username: str) -> AdminUs
     return user
 
 
+@dataclass(frozen=True)
+class Me:
+    """Who the signed-in staff member is and what the policy lets them do."""
+
+    username: str
+    role: str
+    scope: str | None
+    reach: Reach
+    actions: list[str]
+    grantable_roles: list[str]
+
+
+def me(actor: Caller) -> Me:
+    """The actor's role, scope, reach and granted actions, all from ``api.policy`` (the console
+    offers only these; the services check each call again)."""
+    return Me(
+        username=str(actor.attrs.get("username", actor.id)),
+        role=policy.role_of(actor),
+        scope=actor.scope or None,
+        reach=policy.reach_of(actor),
+        actions=policy.granted(actor),
+        grantable_roles=policy.grantable(actor),
+    )
+
+
 async def usernames_within(reach: Reach) -> set[str] | None:
     """The staff whose actions an auditor of ``reach`` may read (None: everyone's)."""
     if reach.everything:

@@ -83,6 +83,7 @@ def _banner(base: str, creds_path: Path, settings: Settings) -> str:
             f"  Open this:    {base}/miniapp/   (a resident's mini-program and a hospital counter)",
             f"  Special cards: log in to the mini-program as {DEMO_GUARDIAN_USER} for a newborn's"
             " card; the counter's temporary card for 无名氏 was bound to 赵建华's card",
+            f"  Console:      {base}/admin/   (the card centre; users in the credentials file)",
             f"  API:          {base}/api/v1/…   (health: {base}/healthz)",
             f"  API docs:     {base}/docs",
             "  Mock platforms (WeChat, Alipay, SMS, identity register, insurance, platform "

@@ -17,6 +17,8 @@ from api.channels.rsa_keys import generate_rsa_keypair, public_pem_of
 from api.context import AppContext
 from api.demo.hospital import seed_hospital
 from api.demo.special_cards import seed_special_cards
+from api.demo.usage import seed_week
+from api.institutions import regions
 from api.institutions import service as institutions
 from api.messages import institution_hooks
 from api.principals import SYSTEM
@@ -30,6 +32,11 @@ DEMO_CITY = "330100"
 DEMO_DISTRICTS = {"330102": ("H33010001", "演示市第一人民医院"),
                   "330106": ("H33010601", "演示市西湖区人民医院")}  # fmt: skip
 DEMO_REGION_ADMIN_SCOPE = "330106"
+DEMO_AUDITOR = "demo-auditor"
+DEMO_AUDITOR_SCOPE = DEMO_CITY  # reads the whole city's figures and audit, changes nothing
+# DEMO populations (not census figures), small enough that the demo's cards make a visible
+# collection rate.
+DEMO_POPULATIONS = {"330102": 1200, "330106": 900}
 DEMO_INHOUSE_CLIENT = "pa_demo_inhouse"
 DEMO_TERMINAL_CLIENT = "tm_demo_counter01"
 DEMO_HOSPITAL_CODE = "H33010001"
@@ -174,6 +181,9 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
     )
     await ensure_his_webhook(ctx, terminal.client_id, terminal_secret)
     await seed_institutions(ctx)
+    await seed_week(ctx, {region: code for region, (code, _) in DEMO_DISTRICTS.items()},
+                    {"wechat": wechat.app_id, "alipay": alipay.app_id,
+                     "inhouse": inhouse.client_id})  # fmt: skip
     await _mock(  # the stand-in WeChat Pay forgets its merchants at every start
         ctx,
         "/wechat/pay/merchants",
@@ -188,6 +198,8 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
                                       scope=DEMO_REGION_ADMIN_SCOPE)  # fmt: skip
     await seed_special_cards(ctx, terminal.client_id, terminal_secret, DEMO_HOSPITAL_CODE,
                              wechat.app_id)  # fmt: skip
+    auditor = await create_admin(ctx, DEMO_AUDITOR, reset=True, role="auditor",
+                                 scope=DEMO_AUDITOR_SCOPE)  # fmt: skip
     return {
         "base_url": ctx.settings.public_url,
         "issuer": ctx.settings.issuer,
@@ -212,7 +224,8 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
             {"username": made.username, "password": made.password,
              "totp_secret": made.totp_secret, "role": role, "scope": scope}
             for made, role, scope in ((admin, "centre_admin", None),
-                                      (region_admin, "region_admin", DEMO_REGION_ADMIN_SCOPE))
+                                      (region_admin, "region_admin", DEMO_REGION_ADMIN_SCOPE),
+                                      (auditor, "auditor", DEMO_AUDITOR_SCOPE))
         ],
         "districts": {region: code for region, (code, _) in DEMO_DISTRICTS.items()},
         "person": person,
@@ -239,3 +252,6 @@ async def seed_institutions(ctx: AppContext) -> None:
             active=True,
         )
         await seed_hospital(ctx.settings, code, name)
+    for region, population in DEMO_POPULATIONS.items():
+        name = regions.SEED.get(region, region)
+        await regions.put(region, name, population)

@@ -33,3 +33,22 @@ class UsageDaily(Model):
         unique_together = (
             ("day", "region_code", "institution_code", "channel_code", "scene", "medstep_code"),
         )
+
+
+class UsageSeen(Model):
+    """What one card was used for on one local day: a row per dimension value (``d`` the day
+    itself, ``r:<region>``, ``i:<institution>``, ``c:<channel>``, ``s:<scene>``).
+
+    The roll-up inserts a batch's keys with ``ON CONFLICT DO NOTHING``: the keys it really
+    inserted are a card's first of that day, so distinct cards are counted without reading
+    the usage rows, and two writers racing on one card count it once (the unique index decides).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    day = fields.DateField()
+    card_id = fields.CharField(max_length=64)
+    key = fields.CharField(max_length=40)
+
+    class Meta:
+        table = "usage_seen"
+        unique_together = (("day", "card_id", "key"),)

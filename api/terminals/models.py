@@ -61,5 +61,3 @@ class CardUsage(Model):
 
     class Meta:
         table = "card_usage"
-        # a card's uses in a time range (the indicators' roll-up reads a batch's cards' day)
-        indexes = (("card_id", "at"),)

@@ -31,6 +31,7 @@ from api.context import AppContext
 from api.counter import pos_routes as counter_pos
 from api.counter import temporary_routes as counter_temporary
 from api.gateway import routes as gateway_envelope
+from api.indicators import rollup
 from api.institutions import admin_routes as institutions_admin
 from api.messages import admin_routes as messages_admin
 from api.messages import pos_routes as messages_pos
@@ -143,7 +144,8 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, AppContext]]:
         async with open_context(settings, **adapters) as ctx:
             app.state.ctx = ctx
-            sweeping = asyncio.create_task(sweeper.run(ctx, (payments.sweep,)), name="sweeper")
+            sweeps = (payments.sweep, rollup.forget_old_seen)
+            sweeping = asyncio.create_task(sweeper.run(ctx, sweeps), name="sweeper")
             worker = Worker(ctx) if settings.run_worker else None
             delivering = asyncio.create_task(worker.run(), name="worker") if worker else None
             sync = Sync(ctx) if settings.run_worker and ctx.adapters.platform else None

@@ -164,7 +164,7 @@ async def test_every_admin_route_answers_each_role_inside_and_outside_its_scope(
                 ok = resp.status_code < 300
                 if role == "auditor":
                     readable = method == "GET" and template.endswith(
-                        ("/stats", "/audit", "/regions")
+                        ("/stats", "/audit", "/regions", "/me")
                     )
                     assert ok == readable or not ok, where
                     assert not ok or readable, where
@@ -232,3 +232,24 @@ async def test_an_auditor_reads_figures_and_audit_and_changes_nothing(api, world
                           json={"username": "x" + secrets.token_hex(3), "role": "clerk",
                                 "scope": west["institution_code"]})  # fmt: skip
     assert made.status_code == 403
+
+
+async def test_each_role_is_told_what_it_may_do_and_where(api, world) -> None:
+    """``GET /admin/me``: the console offers what this answers, so it must be the policy's."""
+    answers = {role: (await api.get("/api/v1/admin/me", headers=world["staff"][role])).json()
+               for role in ROLES}  # fmt: skip
+    assert answers["auditor"]["actions"] == ["audit.read", "stats.read"]
+    assert answers["auditor"]["reach"] == {"region_prefix": WEST, "institution_code": None}
+    assert answers["region_admin"]["reach"]["region_prefix"] == WEST
+    assert "user.manage" in answers["region_admin"]["actions"]
+    assert "centre.manage" not in answers["region_admin"]["actions"]
+    assert answers["region_admin"]["grantable_roles"] == [
+        "region_admin", "institution_admin", "auditor", "clerk"]  # fmt: skip
+    assert answers["auditor"]["grantable_roles"] == []
+    assert answers["institution_admin"]["grantable_roles"] == ["auditor", "clerk"]
+    assert answers["clerk"]["reach"]["institution_code"] == world["sides"]["in"]["institution_code"]
+    assert "blacklist.manage" not in answers["clerk"]["actions"]
+    assert answers["centre_admin"]["reach"] == {"region_prefix": None, "institution_code": None}
+    assert {"centre.manage", "user.manage", "blacklist.manage"} <= set(
+        answers["centre_admin"]["actions"]
+    )

@@ -4,6 +4,7 @@ a range read from the roll-up equal those counted from ``card_usage`` itself."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import secrets
 from collections import defaultdict
@@ -12,11 +13,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from api.batch_writer import BatchWriter
 from api.cards.models import Card, Person
+from api.indicators import rollup
 from api.indicators import service as indicators
+from api.indicators.models import UsageSeen
 from api.settings import Settings
 from api.terminals.models import CardUsage
-from api.timefmt import day_span, local
+from api.timefmt import day_span, local, today
 from tests.support.core import open_core
 
 pytestmark = pytest.mark.storage
@@ -83,6 +87,53 @@ async def test_figures_for_a_range_match_the_usage_rows(core_settings: Settings)
         assert [r.key for r in by_day] == [
             (first + timedelta(days=n)).isoformat() for n in range(3)
         ]
+
+
+async def test_two_writers_racing_on_the_same_cards_count_each_card_once(
+    core_settings: Settings,
+) -> None:
+    """Two workers' batch writers flushing at once (their own transactions), the same cards in
+    both: the figures still equal a direct count, not the sum of what each writer saw."""
+    rng = random.Random()
+    first, last = quiet_range(rng)
+    rows = usage_rows(rng, first, ["IX" + secrets.token_hex(4)])
+    async with open_core(core_settings):
+        writers = [BatchWriter(), BatchWriter()]
+        for writer in writers:
+            writer.roll_up(CardUsage, rollup.recorder(TZ))
+        for n, row in enumerate(rows):
+            writers[n % 2].add_values(CardUsage, **row)
+        await asyncio.gather(*(w.flush() for w in writers))
+        start, end = day_span(first, last, TZ)
+        written = await CardUsage.filter(at__gte=start, at__lt=end).values_list(
+            "card_id", "at", "institution_code", "channel_code", "scene"
+        )
+        for group_by in ("day", "scene"):
+            found = await indicators.indicators(first, last, group_by, TZ)
+            got = {r.key: (r.used, r.uses) for r in found if r.uses}
+            assert got == counted_directly(written, group_by), group_by
+
+
+async def test_the_sweeper_forgets_old_days_keys_but_not_their_figures(
+    core_settings: Settings,
+) -> None:
+    rng = random.Random()
+    old = today(TZ) - timedelta(days=rollup.SEEN_DAYS + 1)
+    rows = usage_rows(rng, old, ["IX" + secrets.token_hex(4)])
+    rows = [r for r in rows if local(r["at"], TZ).date() == old]
+    card = secrets.token_hex(32)
+    recent = {**rows[0], "card_id": card, "at": datetime.now(UTC)}
+    async with open_core(core_settings) as ctx:
+        for row in [*rows, recent]:
+            ctx.writer.add_values(CardUsage, **row)
+        await ctx.writer.flush()
+        before = await indicators.indicators(old, old, "day", TZ)
+        while await rollup.forget_old_seen(ctx):
+            pass
+        assert not await UsageSeen.filter(day__lte=old).exists()
+        assert await UsageSeen.filter(card_id=card).exists()  # today's are kept
+        assert await indicators.indicators(old, old, "day", TZ) == before
+    assert before[0].uses == len(rows)
 
 
 async def test_cards_collected_count_by_channel_region_and_day(core_settings: Settings) -> None:
