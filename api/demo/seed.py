@@ -37,6 +37,7 @@ DEMO_AUDITOR_SCOPE = DEMO_CITY  # reads the whole city's figures and audit, chan
 # DEMO populations (not census figures), small enough that the demo's cards make a visible
 # collection rate.
 DEMO_POPULATIONS = {"330102": 1200, "330106": 900}
+DEMO_CLERK = "demo-clerk"  # signs in at /counter/ for the demo hospital's counter window
 DEMO_INHOUSE_CLIENT = "pa_demo_inhouse"
 DEMO_TERMINAL_CLIENT = "tm_demo_counter01"
 DEMO_HOSPITAL_CODE = "H33010001"
@@ -200,6 +201,7 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
                              wechat.app_id)  # fmt: skip
     auditor = await create_admin(ctx, DEMO_AUDITOR, reset=True, role="auditor",
                                  scope=DEMO_AUDITOR_SCOPE)  # fmt: skip
+    clerk = await create_admin(ctx, DEMO_CLERK, reset=True, role="clerk", scope=DEMO_HOSPITAL_CODE)
     return {
         "base_url": ctx.settings.public_url,
         "issuer": ctx.settings.issuer,
@@ -225,7 +227,8 @@ async def seed_demo(ctx: AppContext) -> dict[str, Any]:
              "totp_secret": made.totp_secret, "role": role, "scope": scope}
             for made, role, scope in ((admin, "centre_admin", None),
                                       (region_admin, "region_admin", DEMO_REGION_ADMIN_SCOPE),
-                                      (auditor, "auditor", DEMO_AUDITOR_SCOPE))
+                                      (auditor, "auditor", DEMO_AUDITOR_SCOPE),
+                                      (clerk, "clerk", DEMO_HOSPITAL_CODE))
         ],
         "districts": {region: code for region, (code, _) in DEMO_DISTRICTS.items()},
         "person": person,

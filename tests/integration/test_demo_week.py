@@ -45,7 +45,8 @@ def test_the_demo_seeds_a_week_of_usage_once_and_lists_its_staff(tmp_path) -> No
             me = httpx.get(f"{base}/api/v1/admin/me", headers=sessions[user["username"]]).json()
             roles[me["role"]] = me["scope"]
             assert (me["username"], me["scope"]) == (user["username"], user["scope"])
-        assert roles == {"centre_admin": None, "region_admin": "330106", "auditor": "330100"}
+        assert roles == {"centre_admin": None, "region_admin": "330106", "auditor": "330100",
+                         "clerk": creds["hospital_code"]}  # fmt: skip
         admin = sessions[creds["admin"]["username"]]
         by = {group: week(base, admin, group) for group in ("day", "channel", "region", "scene")}
         assert len(by["day"]) == 7 and all(r["uses"] > 0 and r["issued"] > 0
