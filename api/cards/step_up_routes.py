@@ -46,9 +46,15 @@ async def prove_presence(request: Request, body: StepUpRequest) -> StepUpOut:
     (`POST /api/v1/realname/face`), take it, and send `{"face_session"}`. Either proof lasts
     10 minutes and is audited.
 
-    ```json
-    {"face_session": "FC3a9c0e1f2b4d5e6f7a8b9c0d"}
-    ```"""
+    Example (a face check)::
+
+        POST /api/v1/realname/face
+        {"name": "张三", "id_type": "01", "id_number": "11010519491231002X"}
+        → 201 {"face_session": "FC3a9c0e1f2b4d5e6f7a8b9c0d", "expires_in": 300}
+        (the resident takes the check in the WeChat or Alipay face verification)
+        POST /api/v1/realname/step-up {"face_session": "FC3a9c0e1f2b4d5e6f7a8b9c0d"}
+        → 200 {"status": "proven", "expires_in": 600}
+    """
     ctx, caller = ctx_of(request), caller_of(request)
     if body.face_session is not None:
         if body.otp is not None:
