@@ -68,11 +68,11 @@ class BatchWriter:
     async def _insert(self, model: type[Model], rows: list[dict[str, Any]]) -> None:
         rollup = self._rollups.get(model)
         if rollup is None:
-            await _insert_values(model, rows)
+            await insert_values(model, rows)
             return
         async with in_transaction():
             await rollup(rows)
-            await _insert_values(model, rows)
+            await insert_values(model, rows)
 
     async def _write(self, model: type[Model], write: Any) -> None:
         try:
@@ -97,16 +97,11 @@ class BatchWriter:
         await self.flush()
 
 
-async def _insert_values(model: type[Model], rows: list[dict[str, Any]]) -> None:
+async def insert_values(model: type[Model], rows: list[dict[str, Any]]) -> None:
     """One parameterised INSERT run for every row (what ``bulk_create`` sends, without the
     model instances). Fields a row leaves out take their default."""
     meta = model._meta
-    names = sorted({name for row in rows for name in row})
-    fields = [meta.fields_map[name] for name in names]
-    for field in meta.fields_map.values():
-        if field.model_field_name not in names and field.default is not None:
-            names.append(field.model_field_name)
-            fields.append(field)
+    names, fields = _columns(model, rows)
     db = meta.db
     executor = db.executor_class(model=model, db=db)
     query = (
@@ -118,6 +113,36 @@ async def _insert_values(model: type[Model], rows: list[dict[str, Any]]) -> None
         str(query),
         [[f.to_db_value(_value(row, f), model) for f in fields] for row in rows],
     )
+
+
+async def copy_values(model: type[Model], rows: list[dict[str, Any]]) -> None:
+    """Like :func:`insert_values`, through PostgreSQL's ``COPY`` where the database is one (a
+    bulk load's batch in one stream, several times quicker than an INSERT per row). The values
+    must already be what the columns hold (str, int, date, aware datetime, None)."""
+    meta = model._meta
+    db = meta.db
+    if db.capabilities.dialect != "postgres":
+        await insert_values(model, rows)
+        return
+    names, fields = _columns(model, rows)
+    async with db.acquire_connection() as connection:
+        await connection.copy_records_to_table(
+            meta.db_table,
+            records=[tuple(_value(row, f) for f in fields) for row in rows],
+            columns=[meta.fields_db_projection[name] for name in names],
+        )
+
+
+def _columns(model: type[Model], rows: list[dict[str, Any]]) -> tuple[list[str], list[Any]]:
+    """The fields the rows name, and every other field with a default (filled in)."""
+    meta = model._meta
+    names = sorted({name for row in rows for name in row})
+    fields = [meta.fields_map[name] for name in names]
+    for field in meta.fields_map.values():
+        if field.model_field_name not in names and field.default is not None:
+            names.append(field.model_field_name)
+            fields.append(field)
+    return names, fields
 
 
 def _value(row: dict[str, Any], field: Any) -> Any:

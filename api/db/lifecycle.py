@@ -19,11 +19,18 @@ from api.db.config import APP_LABEL, tortoise_config
 
 def _ensure_sqlite_dir(db_url: str) -> None:
     """Create the SQLite file's folder and the file itself readable by its owner only (mode
-    600; SQLite gives its journal files the same mode): it holds sealed personal data."""
+    600; SQLite gives its journal files the same mode): it holds sealed personal data.
+
+    An existing file is never opened here: closing any descriptor of a SQLite file drops every
+    POSIX lock this process holds on it, so a connection already open in the process (a
+    second core beside a server) would lose its locks and another process could take the
+    database from under it."""
     if db_url.startswith("sqlite://") and ":memory:" not in db_url:
         path = Path(db_url.removeprefix("sqlite://"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        if not path.exists():
+            with contextlib.suppress(FileExistsError):  # made a moment ago: it is there
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
         with contextlib.suppress(PermissionError):  # someone else's file: leave it be
             path.chmod(0o600)
 

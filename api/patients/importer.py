@@ -20,11 +20,14 @@ from api.audit import service as audit
 from api.cards import pending
 from api.cards.id_numbers import parse_id
 from api.cards.identity import Identity
+from api.cards.models import Card, Person
 from api.cards.service import normalise_name
 from api.context import AppContext
+from api.db.statistics import GrowingTables
 from api.errors import DomainError
 from api.institutions import service as institutions
 from api.principals import Caller, Origin
+from api.terminals.models import PatientRecord
 from api.terminals.patient_links import Link, link_all
 
 COLUMNS = ("name", "id_type", "id_number", "phone", "institution_code", "patient_id")
@@ -144,6 +147,7 @@ async def import_rows(
     batch held. Returns what was made, what was already there and every refused row."""
     within = await _institutions_within(who)
     report, batch = ImportReport(), []
+    tables = GrowingTables(Person, Card, PatientRecord)
     async for line, raw in rows:
         report.rows += 1
         try:
@@ -154,10 +158,11 @@ async def import_rows(
         except DomainError as exc:
             report.problems.append(Problem(line, exc.message))
         if report.rows % batch_size == 0:
-            await _take(ctx, batch, report, who)
+            await tables.grew(await _take(ctx, batch, report, who))
             progress(batch_size)
             batch = []
-    await _take(ctx, batch, report, who)
+    await tables.grew(await _take(ctx, batch, report, who))
+    await tables.settle()  # the next run (and every lookup after) is planned on the new size
     progress(report.rows % batch_size)
     report.problems.sort(key=lambda p: p.line)
     await audit.record(
@@ -175,17 +180,19 @@ async def _institutions_within(who: Caller | Origin) -> set[str] | None:
     return await institutions.codes_within(policy.require(who, "institution.manage"))
 
 
-async def _take(ctx: AppContext, batch: list[_Row], report: ImportReport, who: object) -> None:
+async def _take(ctx: AppContext, batch: list[_Row], report: ImportReport, who: object) -> int:
+    """Take one batch; returns how many rows it added (cards and links)."""
     if not batch:
-        return
+        return 0
+    before = report.cards_created + report.linked
     batch = _first_of_each(batch, report)
     actor = getattr(who, "id", None) or "import"
     cards = await pending.cards_for(ctx, [r.newcomer for r in batch], actor)
-    links = []
-    for row in batch:
-        card_id, issuer, made = cards[_key_of(ctx, row)]
-        report.cards_created += made
-        links.append(Link(row.institution_code, card_id, issuer, row.patient_id))
+    report.cards_created += len({c.card_id for c in cards if c.made})  # a person may repeat
+    links = [
+        Link(row.institution_code, card.card_id, card.issuer, row.patient_id)
+        for row, card in zip(batch, cards, strict=True)
+    ]
     for row, outcome in zip(batch, await link_all(links), strict=True):
         if outcome is None:
             report.linked += 1
@@ -193,13 +200,7 @@ async def _take(ctx: AppContext, batch: list[_Row], report: ImportReport, who: o
             report.unchanged += 1
         else:
             report.problems.append(Problem(row.line, outcome))
-
-
-def _key_of(ctx: AppContext, row: _Row) -> tuple[str, str]:
-    from api.cards.identity import id_index
-
-    parsed = row.newcomer.parsed
-    return parsed.id_type, id_index(ctx, parsed.id_type, parsed.number)
+    return report.cards_created + report.linked - before
 
 
 def _first_of_each(batch: list[_Row], report: ImportReport) -> list[_Row]:

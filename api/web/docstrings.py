@@ -1,7 +1,9 @@
 """A handler's docstring as an OpenAPI summary and description, in Markdown.
 
 The summary is the first sentence of the first paragraph, the description everything after it;
-reStructuredText's ``double backticks`` and :role:`target` become Markdown code spans.
+reStructuredText's ``double backticks`` and :role:`target` become Markdown code spans. A
+paragraph indented by four spaces (an example request, after a line ending in ``::``) stays as
+it is written: a Markdown code block.
 """
 
 from __future__ import annotations
@@ -22,10 +24,28 @@ def markdown(text: str) -> str:
     return _LITERAL.sub(r"`\1`", text)
 
 
+def _is_block(paragraph: str) -> bool:
+    return all(line.startswith("    ") for line in paragraph.splitlines() if line.strip())
+
+
 def _paragraphs(doc: str) -> list[str]:
-    """Paragraphs with their lines joined (a docstring wraps lines at 100 columns)."""
+    """Paragraphs with their lines joined (a docstring wraps lines at 100 columns), code blocks
+    with their lines kept."""
     cleaned = inspect.cleandoc(doc)
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", cleaned) if p.strip()]
+    return [
+        p.strip("\n").rstrip() if _is_block(p) else " ".join(p.split())
+        for p in re.split(r"\n\s*\n", cleaned)
+        if p.strip()
+    ]
+
+
+def _prose(paragraph: str) -> str:
+    """A paragraph as Markdown: a code block as it is, prose with RST marks converted (the
+    ``::`` that introduces a block becomes a colon)."""
+    if _is_block(paragraph):
+        return paragraph
+    text = markdown(paragraph)
+    return text[:-1] if text.endswith("::") else text
 
 
 def summary_and_description(doc: str | None, fallback: str) -> tuple[str, str]:
@@ -37,5 +57,5 @@ def summary_and_description(doc: str | None, fallback: str) -> tuple[str, str]:
     parts = _SENTENCE_END.split(first, maxsplit=1)
     summary = parts[0].strip()
     rest = [parts[1].strip()] if len(parts) > 1 and parts[1].strip() else []
-    rest += [markdown(p) for p in paragraphs[1:]]
+    rest += [_prose(p) for p in paragraphs[1:]]
     return summary, "\n\n".join(rest)

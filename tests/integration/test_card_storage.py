@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import random
 import secrets
-import sqlite3
 import subprocess
+import sys
 
 import asyncpg
 import pytest
@@ -81,9 +81,24 @@ def _storage_bytes(live) -> bytes:
     if BACKEND == "postgres":
         url = live.settings.database_url.replace("postgres://", "postgresql://")
         return subprocess.run(["pg_dump", url], capture_output=True, check=True).stdout
+    # Read in another process: the test server in this one holds the file open, and closing
+    # any descriptor of a SQLite file drops every POSIX lock the process holds on it (the next
+    # `ehc` command then took the database for its own, deleted the WAL the server was writing
+    # and left it "malformed").
     path = live.settings.resolved_database_url.removeprefix("sqlite://")
-    sqlite3.connect(path).execute("PRAGMA wal_checkpoint(FULL)").close()
-    return open(path, "rb").read()
+    return subprocess.run(
+        [sys.executable, "-c", _CHECKPOINT_AND_READ, path], capture_output=True, check=True
+    ).stdout
+
+
+_CHECKPOINT_AND_READ = """
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("PRAGMA wal_checkpoint(FULL)")
+db.close()
+with open(sys.argv[1], "rb") as f:
+    sys.stdout.buffer.write(f.read())
+"""
 
 
 async def test_storage_holds_no_plaintext_name_id_number_or_phone(api, live, channel_apps) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from tests.support.counter import qr_payload, terminal_headers
 from tests.support.partner import bearer
-from tests.support.resident import new_holder
+from tests.support.resident import face_check, new_holder
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -91,6 +91,48 @@ async def test_a_report_pdf_needs_a_fresh_proof_and_every_download_is_audited(
     downloads = [e for e in audit.json()["entries"]
                  if e["action"] == "report.download" and e["target_id"] == report_id]  # fmt: skip
     assert len(downloads) == 1
+
+
+async def test_a_fresh_face_check_of_the_holder_also_unlocks_a_report_once(
+    api, admin_headers, terminal, channel_apps
+) -> None:
+    holder, _, report_id = await reported_holder(api, terminal, channel_apps)
+    token, pdf_url = holder["token"], f"/api/v1/reports/{report_id}/pdf"
+    refused = await api.get(pdf_url, headers=bearer(token))
+    assert refused.status_code == 403
+    assert refused.json()["error"]["methods"] == ["otp", "face"]
+
+    # A face that failed, or someone else's passed face, proves nothing.
+    failed = await face_check(api, token, holder["person"], passes=False)
+    answer = await api.post("/api/v1/realname/step-up", json={"face_session": failed},
+                            headers=bearer(token))  # fmt: skip
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "FACE_CHECK_FAILED"
+    stranger = await new_holder(api, channel_apps["wechat"]["app_id"])
+    theirs = await face_check(api, stranger["token"], stranger["person"])
+    answer = await api.post("/api/v1/realname/step-up", json={"face_session": theirs},
+                            headers=bearer(token))  # fmt: skip
+    assert answer.json()["error"]["code"] == "FACE_CHECK_FAILED"
+    assert (await api.get(pdf_url, headers=bearer(token))).status_code == 403
+
+    passed = await face_check(api, token, holder["person"])
+    proven = await api.post("/api/v1/realname/step-up", json={"face_session": passed},
+                            headers=bearer(token))  # fmt: skip
+    assert proven.status_code == 200, proven.text
+    assert (proven.json()["status"], proven.json()["expires_in"]) == ("proven", 600)
+    got = await api.get(pdf_url, headers=bearer(token))
+    assert got.status_code == 200 and got.content == PDF
+    again = await api.post("/api/v1/realname/step-up", json={"face_session": passed},
+                           headers=bearer(token))  # fmt: skip
+    assert again.json()["error"]["code"] == "FACE_CHECK_FAILED"  # spent
+
+    async def audited(action: str, target_id: str) -> list[dict]:
+        found = await api.get("/api/v1/admin/audit", headers=admin_headers,
+                              params={"action": action, "target_id": target_id})  # fmt: skip
+        return found.json()["entries"]
+
+    proofs = await audited("realname.step_up", holder["user_id"])
+    assert [p["detail"]["method"] for p in proofs] == ["face"]
+    assert len(await audited("report.download", report_id)) == 1
 
 
 async def test_a_doctor_reads_a_consenting_residents_reports_until_the_consent_ends(

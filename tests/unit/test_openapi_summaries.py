@@ -26,6 +26,24 @@ def test_the_summary_is_the_whole_first_sentence_and_the_rest_is_the_description
     assert summary_and_description(None, "list_cards") == ("list cards", "")
 
 
+def test_an_indented_example_stays_a_code_block_with_its_lines() -> None:
+    doc = """Cancel an unpaid bill. A paid one is refused.
+
+    Example::
+
+        POST /api/v1/pos/bills/B1/cancel
+        → 200 {"bill_id": "B1",
+               "status": "cancelled"}
+    """
+    summary, description = summary_and_description(doc, "cancel")
+    assert summary == "Cancel an unpaid bill."
+    assert description == (
+        "A paid one is refused.\n\nExample:\n\n"
+        '    POST /api/v1/pos/bills/B1/cancel\n    → 200 {"bill_id": "B1",\n'
+        '           "status": "cancelled"}'
+    )
+
+
 def test_every_published_summary_is_a_finished_sentence_without_rst() -> None:
     doc = build_openapi(list(create_app(Settings.from_env()).routes), "EHC", "1")
     for path, ops in doc["paths"].items():
