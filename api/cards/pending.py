@@ -11,7 +11,6 @@ tens).
 
 from __future__ import annotations
 
-import base64
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from api.batch_writer import copy_values
+from api.cards import qr
 from api.cards.id_numbers import IdentityNumber
 from api.cards.identity import Identity, id_index, sealed_fields
 from api.cards.models import Card, CardEvent, Person
@@ -87,10 +87,7 @@ async def _make(
 
 
 def _pending_card(ctx: AppContext, person_id: int, now: datetime) -> dict[str, Any]:
-    # The TOTP secret as pyotp.random_base32(32) makes it (32 base32 characters, 160 bits),
-    # without its 32 separate draws from the system's random source (a quarter of a
-    # millisecond a card).
-    totp = base64.b32encode(secrets.token_bytes(20)).decode()
+    totp = qr.new_card_secret()
     return {
         "card_id": secrets.token_hex(32), "person_id": person_id, "issuer": ctx.settings.issuer,
         "static_ref": secrets.token_hex(8), "status": PENDING,

@@ -8,12 +8,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-import pyotp
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from api.audit import service as audit
-from api.cards import bindings, face, lifecycle, otp, proofs
+from api.cards import bindings, face, lifecycle, otp, proofs, qr
 from api.cards.face_check import FaceSession
 from api.cards.id_numbers import IdentityNumber, parse_id
 from api.cards.identity import Identity, id_index, sealed_fields
@@ -132,7 +131,7 @@ async def create_card(
         kind=kind,
         issuer=ctx.settings.issuer,
         static_ref=secrets.token_hex(8),
-        totp_secret_sealed=ctx.keys.ring.seal(pyotp.random_base32(32), context=TOTP_CONTEXT),
+        totp_secret_sealed=ctx.keys.ring.seal(qr.new_card_secret(), context=TOTP_CONTEXT),
         channel_app_id=caller.attrs.get("app_id"),
         institution_code=institution_code,
         region_code=region_code,
@@ -247,7 +246,7 @@ async def replace(ctx: AppContext, card: Card, who: Caller) -> Card:
     changes = {
         "status": "active",
         "static_ref": secrets.token_hex(8),
-        "totp_secret_sealed": ctx.keys.ring.seal(pyotp.random_base32(32), context=TOTP_CONTEXT),
+        "totp_secret_sealed": ctx.keys.ring.seal(qr.new_card_secret(), context=TOTP_CONTEXT),
     }
     async with lifecycle.changing(ctx, card.card_id):
         updated = await Card.filter(card_id=card.card_id, status__in=REPLACEABLE).update(**changes)
