@@ -39,7 +39,9 @@ class Cluster:
                  "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                  "--cluster-node-timeout", str(NODE_TIMEOUT_MS), "--save", "",
                  "--appendonly", "no", "--dir", str(folder),
-                 "--cluster-replica-validity-factor", "0"],
+                 "--cluster-replica-validity-factor", "0",
+                 # a replica's first copy starts at once (the default waits 5 s for company)
+                 "--repl-diskless-sync-delay", "0"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
         for port in self.ports:
@@ -50,6 +52,7 @@ class Cluster:
             check=True, capture_output=True, timeout=60,
         )  # fmt: skip
         self.wait_healthy()
+        self.wait_replicated()
 
     def _wait_ping(self, port: int) -> None:
         deadline = time.monotonic() + 10
@@ -83,6 +86,44 @@ class Cluster:
             if time.monotonic() > deadline:
                 raise RuntimeError("the cluster did not become healthy")
             time.sleep(0.1)
+
+    def wait_replicated(self, timeout: float = 30) -> None:
+        """Until every live master has a replica linked to it and holding all its writes so far
+        (replication is asynchronous: a master killed before that loses its last writes)."""
+        deadline = time.monotonic() + timeout
+        while not all(self._replicated(port) for port in list(self.procs)):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the replicas did not catch up")
+            time.sleep(0.05)
+
+    def _replicated(self, port: int) -> bool:
+        info = self._role(port)
+        if not info:
+            return False
+        if info.get("role") != "master":
+            return True
+        offset = int(info.get("master_repl_offset", 0))
+        copies = [v for k, v in info.items() if k.startswith("slave") and isinstance(v, dict)]
+        return any(c.get("state") == "online" and int(c["offset"]) >= offset for c in copies)
+
+    def masters(self) -> list[int]:
+        """The ports of the live masters."""
+        return [port for port in self.procs if self._role(port).get("role") == "master"]
+
+    def master_with_replica(self) -> int:
+        """A live master with a replica online, ready to take over from it."""
+        for port in self.masters():
+            info = self._role(port)
+            if any(v.get("state") == "online" for k, v in info.items() if k.startswith("slave")
+                   and isinstance(v, dict)):  # fmt: skip
+                return port
+        raise RuntimeError("no master has a replica left")
+
+    def _role(self, port: int) -> dict:
+        try:
+            return redis.Redis(port=port, socket_timeout=0.5).info("replication")
+        except redis.RedisError:
+            return {}
 
     def master_of(self, key: str) -> int:
         """The port of the master serving ``key``'s slot now."""
