@@ -183,22 +183,17 @@ def _mapped(
     def wrap(operation: Callable[_P, Awaitable[_T]]) -> Callable[_P, Awaitable[_T]]:
         @functools.wraps(operation)
         async def call(*args: _P.args, **kwargs: _P.kwargs) -> _T:
-            try:
-                return await operation(*args, **kwargs)
-            except Exception as exc:
-                failure = store_failure(exc)
-                if failure is None:
-                    raise
-                if not (resend and isinstance(exc, CLIENT_RACES)):
-                    raise failure from exc
-            await asyncio.sleep(RESEND_PAUSE)
-            try:
-                return await operation(*args, **kwargs)
-            except Exception as exc:
-                failure = store_failure(exc)
-                if failure is None:
-                    raise
-                raise failure from exc
+            for last in (not resend, True):
+                try:
+                    return await operation(*args, **kwargs)
+                except Exception as exc:
+                    failure = store_failure(exc)
+                    if failure is None or failure is exc:
+                        raise
+                    if last or not isinstance(exc, CLIENT_RACES):
+                        raise failure from exc
+                await asyncio.sleep(RESEND_PAUSE)
+            raise AssertionError("the last attempt returns or raises")
 
         return call
 

@@ -22,9 +22,12 @@ class Node:
     """One ``ehc serve`` process with its workers, in a process group of its own, so that it
     can be stopped, or killed with ``kill -9``, whole."""
 
-    def __init__(self, name: str, env: dict[str, str], workdir: Path) -> None:
+    def __init__(
+        self, name: str, env: dict[str, str], workdir: Path, workers: int = WORKERS
+    ) -> None:
         self.name = name
         self.env = env
+        self.workers = workers
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = workdir / f"{name}.log"
@@ -32,7 +35,7 @@ class Node:
 
     def start(self, timeout: float = 120) -> None:
         """Start the node and wait until ``/readyz`` says it may take traffic."""
-        args = ["serve", "--port", str(self.port), "--workers", str(WORKERS)]
+        args = ["serve", "--port", str(self.port), "--workers", str(self.workers)]
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "api.cli", *args],
