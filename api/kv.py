@@ -53,8 +53,9 @@ MASTERDOWN, TRYAGAIN, a MOVED or ASK it could not follow, READONLY from a demote
 node answering). redis-py's async cluster client also has races during a failover: a
 connection another task closed while the slot map was re-read fails inside the client with an
 ``AttributeError`` (its writer is gone) or the like. Those are failures of the store's client,
-not of our code, and are mapped too; an operation that may be sent twice (reads, the epoch, a
-claim or lock that recognises its own value) is sent once more after a short pause first.
+not of our code, and are mapped too. An operation that may be sent twice (reads, the epoch, a
+claim or lock that recognises its own value) is sent once more after a short pause first when
+the failure may pass: such a race, or on a cluster a lost connection (a master just died).
 Sending twice never makes a spent code new: :meth:`KV.claim` and :meth:`KV.lock` write a value
 of their own and count finding it as taken, so a resend after a lost reply answers the same.
 """
@@ -77,6 +78,7 @@ from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import (
     AskError,
     ClusterError,
+    MaxConnectionsError,
     ReadOnlyError,
     RedisClusterException,
     TryAgainError,
@@ -91,9 +93,10 @@ SOCKET_TIMEOUT = 1.5  # seconds for a reply (our commands are small; a busy loop
 CONNECT_TIMEOUT = 1.0
 EPOCH_KEY = "ehc:epoch"
 CLUSTER_SCHEME = "redis+cluster://"
-# On a cluster, a command that met a dead master or a slot in flux is sent again after a short
-# pause while the replica takes over (about the cluster's node timeout); past these attempts
-# the request answers 503 STORE_UNAVAILABLE.
+# On a cluster, the client sends a command that met a dead master or a slot in flux again,
+# re-reading the slot map, up to this many times (without pausing: redis-py's async cluster
+# client does not); an idempotent operation then gets one more try after RESEND_PAUSE
+# (_may_pass); past that the request answers 503 STORE_UNAVAILABLE.
 CLUSTER_RETRIES = 3
 RESEND_PAUSE = 0.2  # seconds before an idempotent command meets a client race a second time
 
@@ -105,9 +108,10 @@ STORE_FAILURES = (
     ReadOnlyError, RedisClusterException,
 )  # fmt: skip
 # What redis-py's async cluster client raises from inside itself when a failover's topology
-# refresh closes a connection under a command (e.g. "'NoneType' object has no attribute
-# 'writelines'"); counted as store failures only when raised inside the redis package.
-CLIENT_RACES = (AttributeError, TypeError, KeyError, IndexError)
+# refresh closes a connection under a command ("'NoneType' object has no attribute
+# 'writelines'"; under uvloop "unable to perform operation on <TCPTransport closed=True>",
+# a RuntimeError); counted as store failures only when raised inside the redis package.
+CLIENT_RACES = (AttributeError, TypeError, KeyError, IndexError, RuntimeError)
 
 # Take KEYS[1] (SET NX, ARGV[1] seconds, value ARGV[2]) only while KEYS[2] exists, and answer
 # KEYS[2]'s value in the same atomic step: "1<value>" taken, "0<value>" already taken, nil when
@@ -149,10 +153,14 @@ class StoreUnavailable(RedisConnectionError):
 
 
 def _raised_in_client(exc: BaseException) -> bool:
+    # Raised somewhere below a call into the redis package (its own code, or the event loop's
+    # transport under it), not in ours.
     tb = exc.__traceback__
-    while tb is not None and tb.tb_next is not None:
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith("redis."):
+            return True
         tb = tb.tb_next
-    return tb is not None and tb.tb_frame.f_globals.get("__name__", "").startswith("redis.")
+    return False
 
 
 def store_failure(exc: BaseException) -> StoreUnavailable | None:
@@ -169,6 +177,20 @@ def store_failure(exc: BaseException) -> StoreUnavailable | None:
     return None
 
 
+def _may_pass(exc: BaseException, owner: object) -> bool:
+    # A race inside the client passes at once. On a cluster, a connection failure too: the
+    # client's own retries follow each other without a pause, all within a failover's second
+    # or two, and the next attempt re-reads the slot map. Not timeouts (a frozen store would
+    # only double the wait) nor an exhausted pool (waiting longer is not why it is there).
+    if isinstance(exc, CLIENT_RACES):
+        return True
+    return (
+        getattr(owner, "cluster", False)
+        and isinstance(exc, RedisConnectionError)
+        and not isinstance(exc, MaxConnectionsError)
+    )
+
+
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
@@ -177,8 +199,8 @@ def _mapped(
     *, resend: bool
 ) -> Callable[[Callable[_P, Awaitable[_T]]], Callable[_P, Awaitable[_T]]]:
     """Raise store failures as :class:`StoreUnavailable`; with ``resend`` (the operation may
-    be sent twice), meet a client race once more after :data:`RESEND_PAUSE` first. Connection
-    failures are not resent here: the clients already retried them."""
+    be sent twice), try once more after :data:`RESEND_PAUSE` first when the failure may pass
+    (:func:`_may_pass`)."""
 
     def wrap(operation: Callable[_P, Awaitable[_T]]) -> Callable[_P, Awaitable[_T]]:
         @functools.wraps(operation)
@@ -190,7 +212,7 @@ def _mapped(
                     failure = store_failure(exc)
                     if failure is None or failure is exc:
                         raise
-                    if last or not isinstance(exc, CLIENT_RACES):
+                    if last or not _may_pass(exc, args[0]):
                         raise failure from exc
                 await asyncio.sleep(RESEND_PAUSE)
             raise AssertionError("the last attempt returns or raises")
@@ -220,6 +242,11 @@ class Trip:
     def __init__(self, kv: KV) -> None:
         self._kv = kv
         self._ops: list[tuple[str, tuple[Any, ...]]] = []
+
+    @property
+    def cluster(self) -> bool:
+        """True when the store is a Redis Cluster."""
+        return self._kv.cluster
 
     def get(self, name: str) -> int:
         """Queue a read; returns the place of its value in :meth:`send`'s answer."""

@@ -88,8 +88,9 @@ class Cluster:
             time.sleep(0.1)
 
     def wait_replicated(self, timeout: float = 30) -> None:
-        """Until every live master has a replica linked to it and holding all its writes so far
-        (replication is asynchronous: a master killed before that loses its last writes)."""
+        """Until every live replica is linked to its master and holds all its writes so far
+        (replication is asynchronous: a master killed before that loses its last writes). A
+        master whose replica took over from it earlier has none left to wait for."""
         deadline = time.monotonic() + timeout
         while not all(self._replicated(port) for port in list(self.procs)):
             if time.monotonic() > deadline:
@@ -98,13 +99,13 @@ class Cluster:
 
     def _replicated(self, port: int) -> bool:
         info = self._role(port)
-        if not info:
-            return False
+        if info.get("role") == "slave":  # linked once its first full copy has arrived
+            return info.get("master_link_status") == "up"
         if info.get("role") != "master":
-            return True
+            return False
         offset = int(info.get("master_repl_offset", 0))
         copies = [v for k, v in info.items() if k.startswith("slave") and isinstance(v, dict)]
-        return any(c.get("state") == "online" and int(c["offset"]) >= offset for c in copies)
+        return all(c.get("state") == "online" and int(c["offset"]) >= offset for c in copies)
 
     def masters(self) -> list[int]:
         """The ports of the live masters."""

@@ -37,9 +37,27 @@ async def test_an_error_inside_the_redis_client_is_unavailable() -> None:
         pytest.fail("a closed connection sent a command")
 
 
+class _ClosedTransport:
+    def writelines(self, data: object) -> None:
+        raise RuntimeError("unable to perform operation on <TCPTransport closed=True>")
+
+
+async def test_a_closed_transport_under_the_redis_client_is_unavailable() -> None:
+    # The same race under uvloop: the transport below the client's writer is closed.
+    closed = Connection()
+    closed._writer = _ClosedTransport()  # type: ignore[assignment]
+    with pytest.raises(RuntimeError) as raised:
+        await closed._send_packed_command([b"PING"])
+    assert isinstance(store_failure(raised.value), StoreUnavailable)
+
+
 def test_our_own_mistakes_are_not_the_stores() -> None:
     try:
         None.missing  # type: ignore[attr-defined]  # noqa: B018
     except AttributeError as exc:
+        assert store_failure(exc) is None
+    try:
+        raise RuntimeError("a bug of ours")
+    except RuntimeError as exc:
         assert store_failure(exc) is None
     assert store_failure(ResponseError("ERR wrong number of arguments")) is None
