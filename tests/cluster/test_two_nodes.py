@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.cluster.conftest import Centre, Nodes
 from tests.cluster.nodes import Node, client_of
+from tests.integration.test_booking_rush import remaining
 from tests.integration.test_messages import wechat_resident, wechat_template
 from tests.support.counter import qr_payload, terminal_headers
 from tests.support.hospital import one_slot
@@ -75,15 +76,6 @@ async def booking_outcomes(node: Node) -> Counter[str]:
             if sample.name == "ehc_bookings_total":
                 found[sample.labels["outcome"]] += int(sample.value)
     return found
-
-
-async def remaining(api: httpx.AsyncClient, schedule: dict) -> int:
-    resp = await api.get(
-        "/api/v1/schedules",
-        params={"department_id": schedule["department_id"], "date": schedule["date"]},
-    )
-    (found,) = [s for s in resp.json()["schedules"] if s["schedule_id"] == schedule["schedule_id"]]
-    return found["slots"][0]["remaining"]
 
 
 async def held_places(nodes: Nodes, slot_id: int) -> int:
