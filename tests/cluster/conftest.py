@@ -1,7 +1,7 @@
 """The cluster suite: a 3-master, 3-replica Redis Cluster of its own on loopback ports
-7101–7106 (tests.support.redis_cluster), and two ``ehc serve --workers 2`` nodes on a
-PostgreSQL database of their own and that cluster (tests.cluster.nodes). Slow: CI runs it;
--m 'not slow' skips it."""
+7101–7106 or the next free block (tests.support.redis_cluster), and two ``ehc serve
+--workers 2`` nodes on a PostgreSQL database of their own and that cluster
+(tests.cluster.nodes). Slow: CI runs it; -m 'not slow' skips it."""
 
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
 """A Redis Cluster of the test's own: 3 masters and 3 replicas of Debian's redis-server on
-loopback ports 7101–7106 (``--cluster-enabled yes``, joined with ``redis-cli --cluster
-create``). A test can kill a master and wait for its replica to take over."""
+loopback ports 7101–7106, or the next free block (``--cluster-enabled yes``, joined with
+``redis-cli --cluster create``). A test can kill a master and wait for its replica to take
+over."""
 
 from __future__ import annotations
 
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,7 +17,7 @@ from pathlib import Path
 import redis
 from redis.cluster import RedisCluster
 
-PORTS = tuple(range(7101, 7107))
+PORTS = tuple(range(7101, 7107))  # the first try; another run's cluster moves this one on
 NODE_TIMEOUT_MS = 1000  # how long a master may be silent before its replica takes over
 
 
@@ -168,12 +170,31 @@ class Cluster:
             self.kill(port)
 
 
+def free_ports(first: int = PORTS[0], count: int = len(PORTS)) -> tuple[int, ...]:
+    """``count`` consecutive loopback ports, and their cluster-bus ports (+10000), that nothing
+    listens on: 7101–7106 unless another run's cluster holds them, then 7111–7116, …"""
+    for start in range(first, first + 200, 10):
+        ports = tuple(range(start, start + count))
+        if all(_free(p) and _free(p + 10000) for p in ports):
+            return ports
+    raise RuntimeError("no free ports for a Redis Cluster")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @contextmanager
 def redis_cluster(workdir: Path) -> Iterator[Cluster]:
     """A running 3 + 3 :class:`Cluster` for the block; killed after it."""
     if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
         raise RuntimeError("redis-server and redis-cli are not installed")
-    cluster = Cluster(workdir)
+    cluster = Cluster(workdir, free_ports())
     try:
         cluster.start()
         yield cluster
