@@ -67,7 +67,8 @@ class Nodes:
 @pytest.fixture(scope="session")
 def nodes(cluster: Cluster, stand_ins: str, tmp_path_factory) -> Iterator[Nodes]:
     """Two nodes (2 workers each) sharing one PostgreSQL database, the Redis Cluster and one
-    key file; each runs the sweeper and the outbox worker in every worker process."""
+    key file; each runs the sweeper, the outbox worker and the upward sync in every worker
+    process."""
     if os.environ.get("EHC_TEST_BACKEND", "postgres") != "postgres":
         pytest.skip("several nodes need PostgreSQL (EHC_TEST_BACKEND=postgres)")
     name = f"ehc_nodes_{os.getpid()}_{secrets.token_hex(3)}"
@@ -82,6 +83,7 @@ def nodes(cluster: Cluster, stand_ins: str, tmp_path_factory) -> Iterator[Nodes]
         "EHC_RUN_WORKER": "1",
         "EHC_WORKER_POLL_SECONDS": "0.1",
         "EHC_SWEEP_SECONDS": "1",
+        "EHC_SYNC_SECONDS": "0.3",
         "EHC_LOG_LEVEL": "WARNING",
         "EHC_DB_POOL_SIZE": "10",
     }
@@ -110,6 +112,10 @@ def _node_settings(workdir, database_url: str, redis_url: str, mock: str) -> Set
         idcheck_base_url=f"{mock}/mock/idcheck",
         face_base_url=f"{mock}/mock/face",
         upstream_timeout=5.0,
+        # the stand-in platform above knows the demo's app (miniapp_mock/platform.py)
+        platform_base_url=f"{mock}/mock/platform",
+        platform_app_id="ehc-demo-centre",
+        platform_secret="demo-platform-secret",
     )
 
 

@@ -1,8 +1,8 @@
 """Two ``ehc serve --workers 2`` nodes on one PostgreSQL and a Redis Cluster behave as one
 service: a booking rush split across them books exactly the places, a code scanned at both at
-once is taken once, their outbox workers deliver each message once, a card lost at one is
-refused at the other at once. Then faults: a Redis master killed under load, and a node killed
-(kill -9) in the middle of a rush."""
+once is taken once, their outbox workers deliver each message once and their upward syncs each
+record once, a card lost at one is refused at the other at once. Then faults: a Redis master
+killed under load, and a node killed (kill -9) in the middle of a rush."""
 
 from __future__ import annotations
 
@@ -218,6 +218,29 @@ async def test_the_outbox_is_drained_by_both_nodes_each_message_once(
     assert Counter(await sent()) == Counter(openids)  # each once
     pids = {int(name.split(":")[1]) for name in seen}
     assert pids & nodes.a.pids() and pids & nodes.b.pids(), seen  # both nodes took a share
+
+
+async def test_the_upward_sync_on_both_nodes_sends_each_record_once(
+    clients, holders: list[dict]
+) -> None:
+    # Every worker of both nodes runs the sync; one pass runs at a time (a lease), so the
+    # platform above gets each record once: a collection, then the one scan of each code.
+    a, _ = clients
+    cards = [h["card"]["card_id"] for h in holders[40:]]  # scanned once, never lost
+
+    async def history(card_id: str) -> list[dict]:
+        found = await a.get("/mock/platform/history", params={"card_id": card_id})
+        return found.json()["records"]
+
+    deadline = time.monotonic() + 60
+    while [len(await history(c)) for c in cards] != [2] * len(cards):
+        assert time.monotonic() < deadline, [len(await history(c)) for c in cards]
+        await asyncio.sleep(0.3)
+    await asyncio.sleep(1.0)  # nothing more arrives later
+    for card_id in cards:
+        assert [r["kind"] for r in await history(card_id)] == ["card.register", "card.usage"]
+    stats = (await a.get("/mock/platform/stats")).json()
+    assert stats["duplicates"] == 0, stats  # no batch went up twice
 
 
 async def test_a_redis_master_killed_under_load_accepts_no_code_twice(
