@@ -45,23 +45,47 @@ claim are no longer read on one connection. What the epoch means on a cluster:
   ``CLUSTER FAILOVER`` waits for the replica to catch up and loses nothing. Where that window
   matters, run the masters with ``min-replicas-to-write 1`` so that a master cut off from its
   replica refuses writes (answered 503 ``STORE_UNAVAILABLE``) instead of losing them later.
+
+Failures, mapped here once. Every operation of :class:`KV` and :meth:`Trip.send` turns a store
+failure into :class:`StoreUnavailable` (answered 503 ``STORE_UNAVAILABLE``): a connection refused,
+reset or timed out, and a cluster's passing states past the client's own retries (CLUSTERDOWN,
+MASTERDOWN, TRYAGAIN, a MOVED or ASK it could not follow, READONLY from a demoted master, no
+node answering). redis-py's async cluster client also has races during a failover: a
+connection another task closed while the slot map was re-read fails inside the client with an
+``AttributeError`` (its writer is gone) or the like. Those are failures of the store's client,
+not of our code, and are mapped too. An operation that may be sent twice (reads, the epoch, a
+claim or lock that recognises its own value) is sent once more after a short pause first when
+the failure may pass: such a race, or on a cluster a lost connection (a master just died).
+Sending twice never makes a spent code new: :meth:`KV.claim` and :meth:`KV.lock` write a value
+of their own and count finding it as taken, so a resend after a lost reply answers the same.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.exceptions import (
+    AskError,
+    ClusterError,
+    MaxConnectionsError,
+    ReadOnlyError,
+    RedisClusterException,
+    TryAgainError,
+    WatchError,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import WatchError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 MAX_CONNECTIONS = 256  # per worker process (a booking rush holds hundreds at once)
 POOL_WAIT = 1.5  # seconds a request waits for a free connection (a rush is not an outage)
@@ -69,10 +93,25 @@ SOCKET_TIMEOUT = 1.5  # seconds for a reply (our commands are small; a busy loop
 CONNECT_TIMEOUT = 1.0
 EPOCH_KEY = "ehc:epoch"
 CLUSTER_SCHEME = "redis+cluster://"
-# On a cluster, a command that met a dead master or a slot in flux is sent again after a short
-# pause while the replica takes over (about the cluster's node timeout); past these attempts
-# the request answers 503 STORE_UNAVAILABLE.
+# On a cluster, the client sends a command that met a dead master or a slot in flux again,
+# re-reading the slot map, up to this many times (without pausing: redis-py's async cluster
+# client does not); an idempotent operation then gets one more try after RESEND_PAUSE
+# (_may_pass); past that the request answers 503 STORE_UNAVAILABLE.
 CLUSTER_RETRIES = 3
+RESEND_PAUSE = 0.2  # seconds before an idempotent command meets a client race a second time
+
+# The store failed (module docstring, "Failures"): redis-py's connection and timeout errors, a
+# cluster in failover or resharding (CLUSTERDOWN, MASTERDOWN, TRYAGAIN, MOVED/ASK, READONLY),
+# and the cluster client's own "no node answers" (RedisClusterException).
+STORE_FAILURES = (
+    RedisConnectionError, RedisTimeoutError, ClusterError, TryAgainError, AskError,
+    ReadOnlyError, RedisClusterException,
+)  # fmt: skip
+# What redis-py's async cluster client raises from inside itself when a failover's topology
+# refresh closes a connection under a command ("'NoneType' object has no attribute
+# 'writelines'"; under uvloop "unable to perform operation on <TCPTransport closed=True>",
+# a RuntimeError); counted as store failures only when raised inside the redis package.
+CLIENT_RACES = (AttributeError, TypeError, KeyError, IndexError, RuntimeError)
 
 # Take KEYS[1] (SET NX, ARGV[1] seconds, value ARGV[2]) only while KEYS[2] exists, and answer
 # KEYS[2]'s value in the same atomic step: "1<value>" taken, "0<value>" already taken, nil when
@@ -108,6 +147,81 @@ class LockBusy(Exception):
     """Raised when a short lock is held by someone else."""
 
 
+class StoreUnavailable(RedisConnectionError):
+    """The store did not answer (down, frozen, failing over, or its client lost a race): the
+    web layer answers 503 ``STORE_UNAVAILABLE``. The original failure is its ``__cause__``."""
+
+
+def _raised_in_client(exc: BaseException) -> bool:
+    # Raised somewhere below a call into the redis package (its own code, or the event loop's
+    # transport under it), not in ours.
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__", "").startswith("redis."):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def store_failure(exc: BaseException) -> StoreUnavailable | None:
+    """The :class:`StoreUnavailable` that ``exc`` means, or None when it is not a failure of
+    the store (a mistake in our command, a cancellation)."""
+    if isinstance(exc, StoreUnavailable):
+        return exc
+    if isinstance(exc, STORE_FAILURES) or (
+        isinstance(exc, CLIENT_RACES) and _raised_in_client(exc)
+    ):
+        failure = StoreUnavailable(f"{type(exc).__name__}: {exc}")
+        failure.__cause__ = exc
+        return failure
+    return None
+
+
+def _may_pass(exc: BaseException, owner: object) -> bool:
+    # A race inside the client passes at once. On a cluster, a connection failure too: the
+    # client's own retries follow each other without a pause, all within a failover's second
+    # or two, and the next attempt re-reads the slot map. Not timeouts (a frozen store would
+    # only double the wait) nor an exhausted pool (waiting longer is not why it is there).
+    if isinstance(exc, CLIENT_RACES):
+        return True
+    return (
+        getattr(owner, "cluster", False)
+        and isinstance(exc, RedisConnectionError)
+        and not isinstance(exc, MaxConnectionsError)
+    )
+
+
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+
+
+def _mapped(
+    *, resend: bool
+) -> Callable[[Callable[_P, Awaitable[_T]]], Callable[_P, Awaitable[_T]]]:
+    """Raise store failures as :class:`StoreUnavailable`; with ``resend`` (the operation may
+    be sent twice), try once more after :data:`RESEND_PAUSE` first when the failure may pass
+    (:func:`_may_pass`)."""
+
+    def wrap(operation: Callable[_P, Awaitable[_T]]) -> Callable[_P, Awaitable[_T]]:
+        @functools.wraps(operation)
+        async def call(*args: _P.args, **kwargs: _P.kwargs) -> _T:
+            for last in (not resend, True):
+                try:
+                    return await operation(*args, **kwargs)
+                except Exception as exc:
+                    failure = store_failure(exc)
+                    if failure is None or failure is exc:
+                        raise
+                    if last or not _may_pass(exc, args[0]):
+                        raise failure from exc
+                await asyncio.sleep(RESEND_PAUSE)
+            raise AssertionError("the last attempt returns or raises")
+
+        return call
+
+    return wrap
+
+
 @dataclass(frozen=True)
 class Claim:
     """What :meth:`Trip.claim_beside` found: whether the key was taken now, and the value read
@@ -129,6 +243,11 @@ class Trip:
         self._kv = kv
         self._ops: list[tuple[str, tuple[Any, ...]]] = []
 
+    @property
+    def cluster(self) -> bool:
+        """True when the store is a Redis Cluster."""
+        return self._kv.cluster
+
     def get(self, name: str) -> int:
         """Queue a read; returns the place of its value in :meth:`send`'s answer."""
         self._ops.append(("get", (name,)))
@@ -147,6 +266,7 @@ class Trip:
         self._ops.append(("claim_beside", (name, ttl, value, beside)))
         return len(self._ops) - 1
 
+    @_mapped(resend=True)
     async def send(self) -> list[Any]:
         """Run the queued commands; their answers in order."""
         if self._kv.twin is not None:
@@ -184,7 +304,9 @@ class Trip:
         # command here may be sent again (see _exchange), as the client does after a failover.
         async with self._kv.redis.pipeline(transaction=False) as pipe:
             for command in commands:
-                pipe.execute_command(*command)
+                # The client parses replies: SET answers True/False unless told it was sent
+                # with GET (the epoch's SET NX GET must answer the epoch itself).
+                pipe.execute_command(*command, **({"get": True} if command[0] == "SET" else {}))
             return list(await pipe.execute())
 
     @staticmethod
@@ -274,6 +396,7 @@ class KV:
         """Release the connection pool."""
         await self.redis.aclose()
 
+    @_mapped(resend=True)
     async def ping(self) -> bool:
         """True when the store answers."""
         return bool(await self.redis.ping())
@@ -284,10 +407,21 @@ class KV:
         at = trip.epoch(int(time.time()))
         return int((await trip.send())[at])
 
-    async def claim(self, name: str, ttl: int, value: str = "1") -> bool:
-        """Take ``name`` once: True the first time within ``ttl`` seconds, False after."""
-        return bool(await self.redis.set(name, value, nx=True, ex=ttl))
+    @_mapped(resend=True)
+    async def claim(self, name: str, ttl: int, value: str | None = None) -> bool:
+        """Take ``name`` once: True the first time within ``ttl`` seconds, False after.
 
+        The key holds ``value`` (by default one of its own); finding that very value counts as
+        taken, so a command resent after a lost reply (by the client, or after a failover)
+        answers as the first send did instead of refusing the caller's own claim."""
+        return await self._set_new(name, value or secrets.token_hex(8), ttl)
+
+    async def _set_new(self, name: str, value: str, ttl: int) -> bool:
+        # SET NX GET (Redis 7): one command, atomic, answers what was there before.
+        found = await self.redis.set(name, value, nx=True, ex=ttl, get=True)
+        return found is None or found == value
+
+    @_mapped(resend=True)
     async def unclaim(self, name: str, value: str) -> None:
         """Undo a claim made with ``value``, unless someone else's claim holds it by now."""
         await self._release(name, value)
@@ -296,10 +430,12 @@ class KV:
         """Commands to send together in one round trip (see :class:`Trip`)."""
         return Trip(self)
 
+    @_mapped(resend=True)
     async def get(self, name: str) -> str | None:
         """The value, or None."""
         return await self.redis.get(name)
 
+    @_mapped(resend=True)
     async def set_if_unchanged(
         self, name: str, value: str, ttl: int, *, guard: str, seen: str | None
     ) -> bool:
@@ -312,6 +448,7 @@ class KV:
             return True
         return bool(await self.redis.eval(SET_IF_UNCHANGED, 2, name, guard, value, ttl, seen or ""))
 
+    @_mapped(resend=True)
     async def forget(self, name: str, generation: str, ttl: int) -> None:
         """Delete a cached value and advance its generation counter in one atomic step, so that
         a fill which read the old generation (:meth:`set_if_unchanged`) is refused. Both keys
@@ -322,14 +459,17 @@ class KV:
             pipe.expire(generation, ttl)
             await pipe.execute()
 
+    @_mapped(resend=True)
     async def set(self, name: str, value: str, ttl: int | None = None) -> None:
         """Store a value, optionally expiring after ``ttl`` seconds."""
         await self.redis.set(name, value, ex=ttl)
 
+    @_mapped(resend=False)
     async def take(self, name: str) -> str | None:
         """Read and delete in one atomic step (single-use values)."""
         return await self.redis.getdel(name)
 
+    @_mapped(resend=False)
     async def delete(self, *names: str) -> int:
         """Delete keys; returns how many existed.
 
@@ -342,10 +482,12 @@ class KV:
                 pipe.delete(name)
             return sum(int(n) for n in await pipe.execute())
 
+    @_mapped(resend=True)
     async def ttl(self, name: str) -> int:
         """Seconds left on ``name`` (negative when it has none or does not exist)."""
         return int(await self.redis.ttl(name))
 
+    @_mapped(resend=False)
     async def hit(self, name: str, window: int) -> int:
         """Count one event in a fixed window of ``window`` seconds; returns the count so far."""
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -354,10 +496,12 @@ class KV:
             count, _ = await pipe.execute()
         return int(count)
 
+    @_mapped(resend=False)
     async def unhit(self, name: str) -> None:
         """Take back one event counted by :meth:`hit`."""
         await self.redis.decr(name)
 
+    @_mapped(resend=True)
     async def add_to_set(self, name: str, member: str, ttl: int) -> None:
         """Add a member to a set that expires with its newest member."""
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -365,6 +509,7 @@ class KV:
             pipe.expire(name, ttl)
             await pipe.execute()
 
+    @_mapped(resend=True)
     async def members(self, name: str) -> set[str]:
         """All members of a set."""
         return set(await self.redis.smembers(name))
@@ -377,13 +522,18 @@ class KV:
         and was taken by another holder is never released by us.
         """
         token = secrets.token_hex(8)
-        if not await self.redis.set(name, token, nx=True, ex=ttl):
+        if not await self._acquire(name, token, ttl):
             raise LockBusy(name)
         try:
             yield
         finally:
             await self._release(name, token)
 
+    @_mapped(resend=True)
+    async def _acquire(self, name: str, token: str, ttl: int) -> bool:
+        return await self._set_new(name, token, ttl)
+
+    @_mapped(resend=True)
     async def _release(self, name: str, token: str) -> None:
         if self.twin is None:
             await self.redis.eval(RELEASE, 1, name, token)

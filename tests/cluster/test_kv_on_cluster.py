@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -25,3 +27,13 @@ async def kv(cluster) -> AsyncIterator[KV]:
     assert store.cluster
     yield store
     await store.close()
+
+
+async def test_the_store_epoch_stays_where_it_began(kv: KV) -> None:
+    # Read through a cluster pipeline (Trip) it must answer the epoch, not "not set now":
+    # else every code not verified within its issuing second would be refused as too old.
+    first = await kv.epoch()
+    await asyncio.sleep(1.1)
+    trip = kv.trip()
+    at = trip.epoch(int(time.time()))
+    assert (await trip.send())[at] == first == await kv.epoch()

@@ -1,11 +1,13 @@
 """A Redis Cluster of the test's own: 3 masters and 3 replicas of Debian's redis-server on
-loopback ports 7101–7106 (``--cluster-enabled yes``, joined with ``redis-cli --cluster
-create``). A test can kill a master and wait for its replica to take over."""
+loopback ports 7101–7106, or the next free block (``--cluster-enabled yes``, joined with
+``redis-cli --cluster create``). A test can kill a master and wait for its replica to take
+over."""
 
 from __future__ import annotations
 
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,7 +17,7 @@ from pathlib import Path
 import redis
 from redis.cluster import RedisCluster
 
-PORTS = tuple(range(7101, 7107))
+PORTS = tuple(range(7101, 7107))  # the first try; another run's cluster moves this one on
 NODE_TIMEOUT_MS = 1000  # how long a master may be silent before its replica takes over
 
 
@@ -39,7 +41,9 @@ class Cluster:
                  "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
                  "--cluster-node-timeout", str(NODE_TIMEOUT_MS), "--save", "",
                  "--appendonly", "no", "--dir", str(folder),
-                 "--cluster-replica-validity-factor", "0"],
+                 "--cluster-replica-validity-factor", "0",
+                 # a replica's first copy starts at once (the default waits 5 s for company)
+                 "--repl-diskless-sync-delay", "0"],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             )  # fmt: skip
         for port in self.ports:
@@ -50,6 +54,7 @@ class Cluster:
             check=True, capture_output=True, timeout=60,
         )  # fmt: skip
         self.wait_healthy()
+        self.wait_replicated()
 
     def _wait_ping(self, port: int) -> None:
         deadline = time.monotonic() + 10
@@ -83,6 +88,45 @@ class Cluster:
             if time.monotonic() > deadline:
                 raise RuntimeError("the cluster did not become healthy")
             time.sleep(0.1)
+
+    def wait_replicated(self, timeout: float = 30) -> None:
+        """Until every live replica is linked to its master and holds all its writes so far
+        (replication is asynchronous: a master killed before that loses its last writes). A
+        master whose replica took over from it earlier has none left to wait for."""
+        deadline = time.monotonic() + timeout
+        while not all(self._replicated(port) for port in list(self.procs)):
+            if time.monotonic() > deadline:
+                raise RuntimeError("the replicas did not catch up")
+            time.sleep(0.05)
+
+    def _replicated(self, port: int) -> bool:
+        info = self._role(port)
+        if info.get("role") == "slave":  # linked once its first full copy has arrived
+            return info.get("master_link_status") == "up"
+        if info.get("role") != "master":
+            return False
+        offset = int(info.get("master_repl_offset", 0))
+        copies = [v for k, v in info.items() if k.startswith("slave") and isinstance(v, dict)]
+        return all(c.get("state") == "online" and int(c["offset"]) >= offset for c in copies)
+
+    def masters(self) -> list[int]:
+        """The ports of the live masters."""
+        return [port for port in self.procs if self._role(port).get("role") == "master"]
+
+    def master_with_replica(self) -> int:
+        """A live master with a replica online, ready to take over from it."""
+        for port in self.masters():
+            info = self._role(port)
+            if any(v.get("state") == "online" for k, v in info.items() if k.startswith("slave")
+                   and isinstance(v, dict)):  # fmt: skip
+                return port
+        raise RuntimeError("no master has a replica left")
+
+    def _role(self, port: int) -> dict:
+        try:
+            return redis.Redis(port=port, socket_timeout=0.5).info("replication")
+        except redis.RedisError:
+            return {}
 
     def master_of(self, key: str) -> int:
         """The port of the master serving ``key``'s slot now."""
@@ -126,12 +170,31 @@ class Cluster:
             self.kill(port)
 
 
+def free_ports(first: int = PORTS[0], count: int = len(PORTS)) -> tuple[int, ...]:
+    """``count`` consecutive loopback ports, and their cluster-bus ports (+10000), that nothing
+    listens on: 7101–7106 unless another run's cluster holds them, then 7111–7116, …"""
+    for start in range(first, first + 200, 10):
+        ports = tuple(range(start, start + count))
+        if all(_free(p) and _free(p + 10000) for p in ports):
+            return ports
+    raise RuntimeError("no free ports for a Redis Cluster")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 @contextmanager
 def redis_cluster(workdir: Path) -> Iterator[Cluster]:
     """A running 3 + 3 :class:`Cluster` for the block; killed after it."""
     if shutil.which("redis-server") is None or shutil.which("redis-cli") is None:
         raise RuntimeError("redis-server and redis-cli are not installed")
-    cluster = Cluster(workdir)
+    cluster = Cluster(workdir, free_ports())
     try:
         cluster.start()
         yield cluster
