@@ -53,9 +53,10 @@ from api.web.counter import counter_routes
 from api.web.error_handlers import EXCEPTION_HANDLERS
 from api.web.health import healthz, readyz
 from api.web.metrics import RequestRecorder, metrics_endpoint, route_templates
-from api.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.web.middleware import RequestEdgeMiddleware
 from api.web.miniapp import miniapp_routes
 from api.web.openapi import build_openapi, docs_page, openapi_json
+from api.web.routing import IndexedRouter
 
 VERSION = "0.1.0"
 
@@ -164,10 +165,15 @@ def create_app(
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[
-            Middleware(RequestContextMiddleware, recorder=RequestRecorder(route_templates(routes))),
-            Middleware(BodyLimitMiddleware, limit=settings.max_body_bytes),
+            Middleware(
+                RequestEdgeMiddleware,
+                limit=settings.max_body_bytes,
+                recorder=RequestRecorder(route_templates(routes)),
+            ),
         ],
     )
+    # The same routes and lifespan, looked up without scanning them all (api/web/routing.py).
+    app.router = IndexedRouter(routes=routes, lifespan=lifespan)
     app.state.openapi = build_openapi(routes, "Electronic health card platform", VERSION)
     app.state.settings = settings
     return app
