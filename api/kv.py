@@ -64,6 +64,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import WatchError
 
 MAX_CONNECTIONS = 256  # per worker process (a booking rush holds hundreds at once)
+IDLE_TRIP_CONNECTIONS = 32  # of them kept aside between trips (Trip._exchange)
 POOL_WAIT = 1.5  # seconds a request waits for a free connection (a rush is not an outage)
 SOCKET_TIMEOUT = 1.5  # seconds for a reply (our commands are small; a busy loop adds latency)
 CONNECT_TIMEOUT = 1.0
@@ -162,22 +163,30 @@ class Trip:
         # Straight onto a pooled connection: one write, then the replies in order. This is what
         # redis-py's Pipeline does, less its per-call bookkeeping (about a third of the client
         # cost of a whole command, measured on the QR hot paths).
-        pool = self._kv.redis.connection_pool
-        conn = await pool.get_connection()  # an empty pool's wait is not retried
+        kv = self._kv
+        pool = kv.redis.connection_pool
+        # A connection a trip left in a clean state (every reply read) is kept for the next
+        # trip: the pool's own check-out (a condition, a timeout, a peek at the socket) cost
+        # about a tenth of a verification under load (bench/README.md, the profile).
+        conn = kv.idle.pop() if kv.idle else await pool.get_connection()
         try:
             try:
-                return await self._on(conn, commands)
+                answers = await self._on(conn, commands)
             except RedisConnectionError:
                 # A pooled connection that died since its last use: every command here may be
                 # sent again (reads, the epoch, and a claim that recognises its own value). A
                 # timeout is not retried: the store is slow or frozen.
                 await conn.disconnect()
-                return await self._on(conn, commands)
+                answers = await self._on(conn, commands)
         except BaseException:
             await conn.disconnect()  # replies may be left unread: never reuse it
-            raise
-        finally:
             await pool.release(conn)
+            raise
+        if len(kv.idle) < IDLE_TRIP_CONNECTIONS:
+            kv.idle.append(conn)
+        else:
+            await pool.release(conn)
+        return answers
 
     async def _exchange_on_cluster(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         # A cluster pipeline groups the commands by shard and follows redirections. Every
@@ -238,6 +247,8 @@ class KV:
         self.redis = redis
         self.twin = twin
         self.cluster = isinstance(redis, RedisCluster)
+        # Connections checked out of the pool, every reply read, waiting for the next trip.
+        self.idle: list[Any] = []
 
     @classmethod
     def connect(cls, url: str | None) -> KV:
@@ -272,6 +283,9 @@ class KV:
 
     async def close(self) -> None:
         """Release the connection pool."""
+        for conn in self.idle:
+            await self.redis.connection_pool.release(conn)
+        self.idle.clear()
         await self.redis.aclose()
 
     async def ping(self) -> bool:
