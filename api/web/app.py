@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -142,6 +143,10 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, AppContext]]:
         async with open_context(settings, **adapters) as ctx:
             app.state.ctx = ctx
+            # What start-up built lives as long as the process: the collector need not walk
+            # it again on every full collection under load.
+            gc.collect()
+            gc.freeze()
             sweeping = asyncio.create_task(sweeper.run(ctx, (payments.sweep,)), name="sweeper")
             worker = Worker(ctx) if settings.run_worker else None
             delivering = asyncio.create_task(worker.run(), name="worker") if worker else None
