@@ -49,6 +49,7 @@ claim are no longer read on one connection. What the epoch means on a cluster:
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from collections.abc import AsyncIterator
@@ -61,7 +62,7 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import WatchError
+from redis.exceptions import NoScriptError, WatchError
 
 MAX_CONNECTIONS = 256  # per worker process (a booking rush holds hundreds at once)
 IDLE_TRIP_CONNECTIONS = 32  # of them kept aside between trips (Trip._exchange)
@@ -86,6 +87,7 @@ if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[1])
   or redis.call('GET', KEYS[1]) == ARGV[2] then return '1' .. beside end
 return '0' .. beside
 """
+CLAIM_BESIDE_SHA = hashlib.sha1(CLAIM_BESIDE.encode(), usedforsecurity=False).hexdigest()
 # Delete KEYS[1] only while it holds ARGV[1] (our own lock or claim).
 RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -156,7 +158,10 @@ class Trip:
         if self._kv.cluster:
             raw = await self._exchange_on_cluster(commands)
         else:
-            raw = await self._exchange(commands)
+            try:
+                raw = await self._exchange([_by_digest(command) for command in commands])
+            except NoScriptError:  # the store forgot the script (a restart): send it whole
+                raw = await self._exchange(commands)
         return [_answer(op, args, r) for (op, args), r in zip(self._ops, raw, strict=True)]
 
     async def _exchange(self, commands: list[tuple[Any, ...]]) -> list[Any]:
@@ -226,6 +231,13 @@ def _wire(op: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
         return ("SET", args[0], args[1], "NX", "GET")
     name, ttl, value, beside = args
     return ("EVAL", CLAIM_BESIDE, 2, name, beside, ttl, value)
+
+
+def _by_digest(command: tuple[Any, ...]) -> tuple[Any, ...]:
+    # A script Redis has run is named by its digest: neither sent nor hashed again each time.
+    if command[0] == "EVAL" and command[1] == CLAIM_BESIDE:
+        return ("EVALSHA", CLAIM_BESIDE_SHA, *command[2:])
+    return command
 
 
 def _answer(op: str, args: tuple[Any, ...], raw: Any) -> Any:
