@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,7 +119,8 @@ class Figures:
 def measure(base: str, outside: str, actors: Actors, seconds: int, codes: int) -> Figures:
     """The timed runs against one server (and its outside twin), verify first while its
     freshly issued codes live."""
-    payloads = str(issue_codes(base, actors, codes))
+    issued = issue_codes(base, actors, codes)
+    payloads = str(issued)
     out_bare = wrk(
         "outside: bare POST (same body)", outside, seconds=seconds, script=VERIFY_LUA,
         script_args=[payloads, actors.terminal, "/bare"],
@@ -142,6 +144,7 @@ def measure(base: str, outside: str, actors: Actors, seconds: int, codes: int) -
         "GET /cards/{id}/qrcode (dynamic)", f"{base}/api/v1/cards/{actors.card_id}/qrcode",
         seconds=seconds, headers=auth,
     )  # fmt: skip
+    shutil.rmtree(issued.parent, ignore_errors=True)
     return Figures(out_bare, out_redis, out_auth, verify, issue)
 
 
@@ -160,7 +163,9 @@ def rss_after(base: str, pid: int, actors: Actors, count: int) -> float:
     done = 0
     while done < count:
         chunk = min(RSS_CHUNK, count - done)
-        verify_all(base, actors, issue_codes(base, actors, chunk))
+        codes = issue_codes(base, actors, chunk)
+        verify_all(base, actors, codes)
+        shutil.rmtree(codes.parent, ignore_errors=True)
         done += chunk
     return rss_mb(pid)
 
