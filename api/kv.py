@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -79,6 +80,7 @@ from redis.exceptions import (
     AskError,
     ClusterError,
     MaxConnectionsError,
+    NoScriptError,
     ReadOnlyError,
     RedisClusterException,
     TryAgainError,
@@ -88,6 +90,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 MAX_CONNECTIONS = 256  # per worker process (a booking rush holds hundreds at once)
+IDLE_TRIP_CONNECTIONS = 32  # of them kept aside between trips (Trip._exchange)
 POOL_WAIT = 1.5  # seconds a request waits for a free connection (a rush is not an outage)
 SOCKET_TIMEOUT = 1.5  # seconds for a reply (our commands are small; a busy loop adds latency)
 CONNECT_TIMEOUT = 1.0
@@ -124,6 +127,7 @@ if redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[1])
   or redis.call('GET', KEYS[1]) == ARGV[2] then return '1' .. beside end
 return '0' .. beside
 """
+CLAIM_BESIDE_SHA = hashlib.sha1(CLAIM_BESIDE.encode(), usedforsecurity=False).hexdigest()
 # Delete KEYS[1] only while it holds ARGV[1] (our own lock or claim).
 RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -275,29 +279,40 @@ class Trip:
         if self._kv.cluster:
             raw = await self._exchange_on_cluster(commands)
         else:
-            raw = await self._exchange(commands)
+            try:
+                raw = await self._exchange([_by_digest(command) for command in commands])
+            except NoScriptError:  # the store forgot the script (a restart): send it whole
+                raw = await self._exchange(commands)
         return [_answer(op, args, r) for (op, args), r in zip(self._ops, raw, strict=True)]
 
     async def _exchange(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         # Straight onto a pooled connection: one write, then the replies in order. This is what
         # redis-py's Pipeline does, less its per-call bookkeeping (about a third of the client
         # cost of a whole command, measured on the QR hot paths).
-        pool = self._kv.redis.connection_pool
-        conn = await pool.get_connection()  # an empty pool's wait is not retried
+        kv = self._kv
+        pool = kv.redis.connection_pool
+        # A connection a trip left in a clean state (every reply read) is kept for the next
+        # trip: the pool's own check-out (a condition, a timeout, a peek at the socket) cost
+        # about a tenth of a verification under load (bench/README.md, the profile).
+        conn = kv.idle.pop() if kv.idle else await pool.get_connection()
         try:
             try:
-                return await self._on(conn, commands)
+                answers = await self._on(conn, commands)
             except RedisConnectionError:
                 # A pooled connection that died since its last use: every command here may be
                 # sent again (reads, the epoch, and a claim that recognises its own value). A
                 # timeout is not retried: the store is slow or frozen.
                 await conn.disconnect()
-                return await self._on(conn, commands)
+                answers = await self._on(conn, commands)
         except BaseException:
             await conn.disconnect()  # replies may be left unread: never reuse it
-            raise
-        finally:
             await pool.release(conn)
+            raise
+        if len(kv.idle) < IDLE_TRIP_CONNECTIONS:
+            kv.idle.append(conn)
+        else:
+            await pool.release(conn)
+        return answers
 
     async def _exchange_on_cluster(self, commands: list[tuple[Any, ...]]) -> list[Any]:
         # A cluster pipeline groups the commands by shard and follows redirections. Every
@@ -341,6 +356,13 @@ def _wire(op: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
     return ("EVAL", CLAIM_BESIDE, 2, name, beside, ttl, value)
 
 
+def _by_digest(command: tuple[Any, ...]) -> tuple[Any, ...]:
+    # A script Redis has run is named by its digest: neither sent nor hashed again each time.
+    if command[0] == "EVAL" and command[1] == CLAIM_BESIDE:
+        return ("EVALSHA", CLAIM_BESIDE_SHA, *command[2:])
+    return command
+
+
 def _answer(op: str, args: tuple[Any, ...], raw: Any) -> Any:
     if op == "claim_beside":
         return _claim_of(raw)
@@ -360,6 +382,8 @@ class KV:
         self.redis = redis
         self.twin = twin
         self.cluster = isinstance(redis, RedisCluster)
+        # Connections checked out of the pool, every reply read, waiting for the next trip.
+        self.idle: list[Any] = []
 
     @classmethod
     def connect(cls, url: str | None) -> KV:
@@ -394,6 +418,9 @@ class KV:
 
     async def close(self) -> None:
         """Release the connection pool."""
+        for conn in self.idle:
+            await self.redis.connection_pool.release(conn)
+        self.idle.clear()
         await self.redis.aclose()
 
     @_mapped(resend=True)
@@ -433,6 +460,10 @@ class KV:
     @_mapped(resend=True)
     async def get(self, name: str) -> str | None:
         """The value, or None."""
+        if self.twin is None and not self.cluster:  # the lean way of a trip (every token read)
+            trip = self.trip()
+            trip.get(name)
+            return (await trip.send())[0]  # type: ignore[no-any-return]
         return await self.redis.get(name)
 
     @_mapped(resend=True)

@@ -17,6 +17,7 @@ from api.settings import Settings
 from api.web.app import create_app
 from api.web.caller import ctx_of
 from api.web.endpoint import api_route
+from api.web.middleware import configure_logging
 
 
 async def bare(request: Request) -> Response:
@@ -54,4 +55,6 @@ def app() -> Starlette:
         from miniapp_mock.app import create_mock_app
 
         routes.append(Mount("/mock", create_mock_app()))
-    return create_app(Settings.from_env(), extra_routes=routes)
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)  # as api.web.main does for `ehc serve`
+    return create_app(settings, extra_routes=routes)

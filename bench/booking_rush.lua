@@ -1,5 +1,6 @@
 -- wrk script: POST /api/v1/appointments, each request by the next resident of the file.
--- args: <file of "card_id token" lines> <slot id>. Thread n takes lines n, n+threads, ...
+-- args: <file of "card_id token" lines> <slot id> [<path>]. Thread n takes lines n, n+threads, ...
+-- <path> (default /api/v1/appointments) sends the same requests elsewhere (the outside baseline).
 local counter = 1
 
 function setup(thread)
@@ -18,6 +19,7 @@ function init(args)
     end
   end
   slot = args[2]
+  path = args[3] or "/api/v1/appointments"
   i = 0
 end
 
@@ -25,6 +27,6 @@ function request()
   i = i + 1
   local p = people[((i - 1) % #people) + 1]
   local body = '{"card_id":"' .. p[1] .. '","slot_id":' .. slot .. '}'
-  return wrk.format("POST", "/api/v1/appointments",
+  return wrk.format("POST", path,
     {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. p[2]}, body)
 end

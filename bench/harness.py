@@ -12,6 +12,7 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -72,7 +73,8 @@ def bench_database() -> Iterator[dict[str, str]]:
             "EHC_DATABASE_URL": f"{PG_ADMIN_URL.rsplit('/', 1)[0]}/{name}",
             "EHC_REDIS_URL": REDIS_URL,
             "EHC_DATA_DIR": data_dir,
-            "EHC_LOG_LEVEL": "WARNING",
+            # Production's default: the access line of every request is written (to a file).
+            "EHC_LOG_LEVEL": os.environ.get("EHC_LOG_LEVEL", "INFO"),
         }
     finally:
         asyncio.run(_pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -90,34 +92,85 @@ def free_port() -> int:
 
 @contextmanager
 def api_server(
-    env: dict[str, str], factory: str = "bench.bench_app:app", port: int | None = None
+    env: dict[str, str],
+    factory: str = "bench.bench_app:app",
+    port: int | None = None,
+    *,
+    workers: int = 1,
 ) -> Iterator[str]:
-    """Run uvicorn (one worker, uvloop, httptools) on ``factory``; yields the base URL."""
+    """Run our app as ``ehc serve`` runs it (``bench.serve``: uvloop, our httptools protocol,
+    JSON logs into ``server.log`` of the bench's data directory); yields the base URL."""
+    with served_process(env, factory, port=port, workers=workers, upgrade=True) as (base, _):
+        yield base
+
+
+@contextmanager
+def served_process(
+    env: dict[str, str],
+    factory: str = "bench.bench_app:app",
+    *,
+    port: int | None = None,
+    workers: int = 1,
+    upgrade: bool = False,
+) -> Iterator[tuple[str, int]]:
+    """As :func:`api_server` (the schema migrated first with ``upgrade``), yielding the base
+    URL and the server's pid (with one worker, the worker's)."""
+    if upgrade:
+        subprocess.run(
+            [sys.executable, "-m", "api.cli", "db", "upgrade"],
+            env={**os.environ, **env},
+            check=True,
+            cwd=ROOT,
+            capture_output=True,
+        )
+    with _served(env, factory, port, workers=workers) as served:
+        yield served
+
+
+@contextmanager
+def outside_server(env: dict[str, str], *, workers: int = 1) -> Iterator[str]:
+    """The outside baselines (``bench.outside_app``, plain Starlette and uvicorn, the same
+    server settings) on the bench's database and Redis; yields the base URL."""
+    with _served(env, "bench.outside_app:app", None, workers=workers, plain=True) as (base, _):
+        yield base
+
+
+@contextmanager
+def _served(
+    env: dict[str, str], factory: str, port: int | None, *, workers: int, plain: bool = False
+) -> Iterator[tuple[str, int]]:
     port = port or free_port()
-    cmd = [
-        sys.executable, "-m", "uvicorn", factory, "--factory", "--port", str(port),
-        "--loop", "uvloop", "--http", "httptools", "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
-    subprocess.run(
-        [sys.executable, "-m", "api.cli", "db", "upgrade"],
-        env={**os.environ, **env},
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-    )
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT)
+    cmd = [sys.executable, "-m", "bench.serve", factory, str(port), "--workers", str(workers)]
+    log_path = Path(env["EHC_DATA_DIR"]) / ("outside.log" if plain else "server.log")
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            [*cmd, *(["--plain"] if plain else [])],
+            env={**os.environ, **env},
+            cwd=ROOT,
+            stderr=log,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        for _ in range(300):
             try:
                 httpx.get(f"{base}/healthz", timeout=1)
                 break
             except httpx.TransportError:
+                if proc.poll() is not None:
+                    raise SystemExit(f"{factory} did not start: see {log_path}") from None
                 time.sleep(0.1)
-        yield base
+        yield base, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of process ``pid`` in MB (Linux ``/proc``)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
 
 
 _LAT = re.compile(r"^\s+(50|99)(?:\.0+)?%\s+([\d.]+)(us|ms|s)\s*$", re.M)
@@ -133,8 +186,12 @@ def wrk(
     script: str | None = None,
     script_args: list[str] | None = None,
     headers: dict[str, str] | None = None,
+    until: list[Path] | None = None,
 ) -> LoadResult:
-    """Load ``url`` with wrk (2 threads) and parse req/s, p50, p99 and non-2xx answers."""
+    """Load ``url`` with wrk (2 threads) and parse req/s, p50, p99 and non-2xx answers.
+
+    With ``until`` the run ends (wrk's own SIGINT stop) as soon as all those files exist: the
+    scripts write them when their threads are done, and wrk itself would sit out ``seconds``."""
     if shutil.which("wrk") is None:
         raise SystemExit("bench needs wrk: run scripts/install-system-deps.sh (apt wrk)")
     cmd = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
@@ -143,7 +200,14 @@ def wrk(
     if script:
         cmd += ["-s", script]
     extra = ["--", *script_args] if script_args else []
-    out = subprocess.run([*cmd, url, *extra], capture_output=True, text=True, check=True).stdout
+    proc = subprocess.Popen([*cmd, url, *extra], stdout=subprocess.PIPE, text=True)
+    if until:
+        while proc.poll() is None and not all(path.exists() for path in until):
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"wrk failed ({proc.returncode}) on {url}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     lat = {p: float(v) * _UNITS[u] for p, v, u in _LAT.findall(out)}
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -55,9 +56,10 @@ from api.web.counter import counter_routes
 from api.web.error_handlers import EXCEPTION_HANDLERS
 from api.web.health import healthz, readyz
 from api.web.metrics import RequestRecorder, metrics_endpoint, route_templates
-from api.web.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from api.web.middleware import RequestEdgeMiddleware
 from api.web.miniapp import miniapp_routes
 from api.web.openapi import build_openapi, docs_page, openapi_json
+from api.web.routing import IndexedRouter
 
 VERSION = "0.1.0"
 
@@ -144,6 +146,10 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[dict[str, AppContext]]:
         async with open_context(settings, **adapters) as ctx:
             app.state.ctx = ctx
+            # What start-up built lives as long as the process: the collector need not walk
+            # it again on every full collection under load.
+            gc.collect()
+            gc.freeze()
             sweeps = (payments.sweep, rollup.forget_old_seen)
             sweeping = asyncio.create_task(sweeper.run(ctx, sweeps), name="sweeper")
             worker = Worker(ctx) if settings.run_worker else None
@@ -168,10 +174,15 @@ def create_app(
         lifespan=lifespan,
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         middleware=[
-            Middleware(RequestContextMiddleware, recorder=RequestRecorder(route_templates(routes))),
-            Middleware(BodyLimitMiddleware, limit=settings.max_body_bytes),
+            Middleware(
+                RequestEdgeMiddleware,
+                limit=settings.max_body_bytes,
+                recorder=RequestRecorder(route_templates(routes)),
+            ),
         ],
     )
+    # The same routes and lifespan, looked up without scanning them all (api/web/routing.py).
+    app.router = IndexedRouter(routes=routes, lifespan=lifespan)
     app.state.openapi = build_openapi(routes, "Electronic health card platform", VERSION)
     app.state.settings = settings
     return app

@@ -11,6 +11,10 @@ by ~90 MB. A client that stops half-way through its head or body was waited for 
 - body not complete ``BODY_SECONDS`` after the head: the connection is closed (the handler
   reading it sees the client gone).
 
+It also sends a response's head and body in one write (:class:`CoalescingTransport`): uvicorn
+writes them apart, and on a busy machine each write to a socket was ~15 % of a verification's
+CPU (bench/README.md, the profile).
+
 Used by ``ehc serve``, ``ehc demo`` and the test server (``server_config``).
 """
 
@@ -27,14 +31,56 @@ HEAD_SECONDS = 10.0
 BODY_SECONDS = 30.0
 
 
+_HEAD = b"HTTP/1.1 "
+_CONTINUE = b"HTTP/1.1 100 "
+
+
+class CoalescingTransport:
+    """A transport that holds a response's head until the next write (its body) and sends
+    both at once. A head is never held past the current turn of the event loop (a streamed
+    response's head leaves at once, before its first chunk is ready), nor past ``close``;
+    ``100 Continue`` is never held. Everything else is the wrapped transport's."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._held: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._held is not None:
+            data, self._held = self._held + data, None
+        elif data.startswith(_HEAD) and not data.startswith(_CONTINUE):
+            self._held = data
+            self._loop.call_soon(self.flush)
+            return
+        self._transport.write(data)
+
+    def flush(self) -> None:
+        """Send a head still held."""
+        if self._held is not None:
+            data, self._held = self._held, None
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
-    """HttpToolsProtocol with a head ceiling and read deadlines (module docstring)."""
+    """HttpToolsProtocol with a head ceiling and read deadlines, writing each response's head
+    and body together (module docstring)."""
 
     head_seconds = HEAD_SECONDS
     body_seconds = BODY_SECONDS
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        # Cycles write through the protocol's transport; flow control keeps the real one.
+        self.transport = CoalescingTransport(transport, self.loop)  # type: ignore[assignment]
         self._head_bytes = 0
         self._in_head = True
         self._deadline: asyncio.TimerHandle | None = None
