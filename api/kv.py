@@ -422,6 +422,8 @@ class KV:
             await self.redis.connection_pool.release(conn)
         self.idle.clear()
         await self.redis.aclose()
+        if not self.cluster:  # a pool handed to the client is not closed with it
+            await self.redis.connection_pool.disconnect()
 
     @_mapped(resend=True)
     async def ping(self) -> bool:
