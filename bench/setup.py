@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,6 +10,7 @@ import pyotp
 
 from bench.cards import _admin
 from bench.harness import api_server, bench_database, free_port
+from tests.support.partner import register_wechat_app
 
 
 async def admin_headers(api: httpx.AsyncClient, env: dict[str, str]) -> dict[str, str]:
@@ -25,14 +25,7 @@ async def admin_headers(api: httpx.AsyncClient, env: dict[str, str]) -> dict[str
 
 async def wechat_app(api: httpx.AsyncClient, admin: dict[str, str]) -> str:
     """A WeChat mini-program registered with the stand-in and with us; returns its app id."""
-    app_id, secret = "wxbench" + secrets.token_hex(4), secrets.token_hex(16)
-    await api.post("/mock/wechat/apps", json={"appid": app_id, "secret": secret})
-    await api.post(
-        "/api/v1/admin/channel-apps",
-        json={"kind": "wechat", "name": "bench", "app_id": app_id, "app_secret": secret},
-        headers=admin,
-    )
-    return app_id
+    return (await register_wechat_app(api, admin, "wxbench", "bench"))["app_id"]
 
 
 def mock_env(env: dict[str, str], base: str) -> dict[str, str]:

@@ -27,7 +27,7 @@ from api.web.app import create_app
 from miniapp_mock.app import create_mock_app
 from tests.support.admin import AdminAccount, create_admin, sign_in
 from tests.support.live_server import reserve_socket, serve_on
-from tests.support.partner import bearer
+from tests.support.partner import bearer, register_wechat_app
 
 BACKEND = os.environ.get("EHC_TEST_BACKEND", "postgres")
 PG_ADMIN_URL = os.environ.get("EHC_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
@@ -228,16 +228,7 @@ async def channel_apps(live: Live, admin_headers: dict[str, str]) -> dict[str, d
     from api.channels.rsa_keys import generate_rsa_keypair
 
     async with httpx.AsyncClient(base_url=live.base_url) as client:
-        wechat = {"app_id": "wxtest" + secrets.token_hex(6), "app_secret": secrets.token_hex(16)}
-        await client.post(
-            "/mock/wechat/apps", json={"appid": wechat["app_id"], "secret": wechat["app_secret"]}
-        )
-        resp = await client.post(
-            "/api/v1/admin/channel-apps",
-            json={"kind": "wechat", "name": "Test WeChat", **wechat},
-            headers=admin_headers,
-        )
-        assert resp.status_code == 201, resp.text
+        wechat = await register_wechat_app(client, admin_headers, "wxtest", "Test WeChat")
 
         private_pem, public_pem = generate_rsa_keypair()
         alipay_id = "2021" + str(secrets.randbelow(10**12)).zfill(12)

@@ -23,7 +23,7 @@ from tests.conftest import PG_ADMIN_URL, Live, _pg, missing, settings_env
 from tests.support.admin import create_admin, sign_in
 from tests.support.hospital import ensure_hospital
 from tests.support.live_server import reserve_socket, serve_on
-from tests.support.partner import bearer
+from tests.support.partner import bearer, register_wechat_app
 from tests.support.redis_cluster import Cluster, redis_cluster
 
 
@@ -139,16 +139,7 @@ async def centre(nodes: Nodes) -> AsyncIterator[Centre]:
     account = create_admin(live, "cluster-admin")
     async with client_of(nodes.a, nodes.stand_ins) as api:
         admin = bearer(await sign_in(api, account))
-        app = {"app_id": "wxnode" + secrets.token_hex(6), "app_secret": secrets.token_hex(16)}
-        await api.post(
-            "/mock/wechat/apps", json={"appid": app["app_id"], "secret": app["app_secret"]}
-        )
-        made = await api.post(
-            "/api/v1/admin/channel-apps",
-            json={"kind": "wechat", "name": "WeChat", **app},
-            headers=admin,
-        )
-        assert made.status_code == 201, made.text
+        app = await register_wechat_app(api, admin, "wxnode", "WeChat")
         terminal = await api.post(
             "/api/v1/admin/terminals",
             json={"name": "Window 1", "institution_code": "H0001", "kind": "counter"},

@@ -39,3 +39,19 @@ async def access_token(api: httpx.AsyncClient, client_id: str, secret: str) -> s
 def bearer(token: str) -> dict[str, str]:
     """The Authorization header for a token."""
     return {"Authorization": f"Bearer {token}"}
+
+
+async def register_wechat_app(
+    api: httpx.AsyncClient, admin_headers: dict[str, str], prefix: str, name: str
+) -> dict[str, str]:
+    """A WeChat mini-program registered with the stand-in and with us, as a card centre
+    registers a real one; its ``app_id`` and ``app_secret``."""
+    app = {"app_id": prefix + secrets.token_hex(6), "app_secret": secrets.token_hex(16)}
+    await api.post("/mock/wechat/apps", json={"appid": app["app_id"], "secret": app["app_secret"]})
+    made = await api.post(
+        "/api/v1/admin/channel-apps",
+        json={"kind": "wechat", "name": name, **app},
+        headers=admin_headers,
+    )
+    assert made.status_code == 201, made.text
+    return app
