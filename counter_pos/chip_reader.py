@@ -61,14 +61,16 @@ class SocialSecurityCardError(UnsupportedCardError):
 
 def list_readers() -> list[str]:
     """Names of the connected readers (empty when PC/SC has none or is not running)."""
-    from smartcard.Exceptions import ListReadersException
-    from smartcard.pcsc.PCSCExceptions import EstablishContextException
+    from smartcard.Exceptions import SmartcardException
+    from smartcard.pcsc.PCSCExceptions import BaseSCardException
     from smartcard.System import readers
 
     try:
         return [str(r) for r in readers()]
-    except (ListReadersException, EstablishContextException):
-        return []  # no pcscd, or it went away
+    except (SmartcardException, BaseSCardException):
+        # No pcscd, or it went away or is still starting: pyscard raises one of a dozen
+        # classes from two unrelated roots for these, depending on the PC/SC answer.
+        return []
 
 
 class _Session:
