@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from api import tokens
 from api.bounds import PATH_PARAMETERS
@@ -113,6 +114,20 @@ def serialise(result: Any, status: int) -> Response:
     return JSONResponse(result, status_code=status)
 
 
+class _Asgi:
+    """An endpoint as the route's ASGI app: Starlette's ``request_response`` less its own
+    exception wrapper, a second copy of the one the app's ExceptionMiddleware already puts
+    around the router with the same handlers (a wrapped ``send`` and a frame per request)."""
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
+        self.endpoint = endpoint
+        self.__name__ = endpoint.__name__
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.endpoint(Request(scope, receive, send))
+        await response(scope, receive, send)
+
+
 def api_route(
     method: str,
     path: str,
@@ -178,7 +193,7 @@ def api_route(
         scope=scope,
         errors=tuple(errors),
     )
-    route = Route(path, endpoint, methods=[method.upper()], name=handler.__name__)
+    route = Route(path, _Asgi(endpoint), methods=[method.upper()], name=handler.__name__)
     route.spec = spec  # type: ignore[attr-defined]
     return route
 

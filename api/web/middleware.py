@@ -173,6 +173,10 @@ class JsonLogFormatter(logging.Formatter):
 
 def configure_logging(level: str) -> None:
     """JSON logs on stderr for the whole process."""
+    # Our lines never show the caller's file and line, thread or process: the logging HOWTO's
+    # "Optimization" switches spare each record (one per request at least) from finding them.
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     handler = logging.StreamHandler()
     handler.setFormatter(JsonLogFormatter())
     root = logging.getLogger()

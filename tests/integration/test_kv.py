@@ -112,3 +112,24 @@ async def test_a_fill_that_read_an_older_generation_is_refused(kv: KV) -> None:
     fresh_seen = await kv.get(generation)
     assert await kv.set_if_unchanged(value, "new", 60, guard=generation, seen=fresh_seen)
     assert await kv.get(value) == "new"
+
+
+async def test_a_trip_survives_its_kept_connection_dying(kv: KV) -> None:
+    if kv.twin is not None:
+        pytest.skip("the embedded store has no connections")
+    name = fresh("kept")
+    await kv.set(name, "v", 60)
+
+    async def read() -> str | None:
+        trip = kv.trip()
+        at = trip.get(name)
+        return (await trip.send())[at]
+
+    assert await read() == "v"
+    kept = kv.idle[-1]
+    kept._writer.transport.close()  # closed under it (a failover, a restart)
+    assert await read() == "v"
+    killer = kv.idle[-1]
+    await kv.redis.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+    assert await read() == "v"  # the store dropped every client: sent again on a new one
+    assert killer in kv.idle
