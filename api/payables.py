@@ -37,10 +37,19 @@ class Payable:
 
 
 class PayableSource(Protocol):
-    """The owning area's side: find a payable the caller may pay, and take a payment of it."""
+    """The owning area's side: find a payable the caller (or an institution's counter) may
+    pay, and take a payment of it."""
 
     async def load(self, ctx: AppContext, caller: Caller, payable_id: str) -> Payable:
         """The payable, if the caller may pay it now (else NOT_FOUND or NOT_PAYABLE)."""
+        ...
+
+    async def load_for_institution(
+        self, ctx: AppContext, institution_code: str, payable_id: str
+    ) -> Payable:
+        """The payable, if it is the institution's and waits for payment (else NOT_FOUND or
+        NOT_PAYABLE): what its counter may charge. Inside a transaction its row stays locked
+        until the transaction ends."""
         ...
 
     async def mark_paid(self, ctx: AppContext, payable_id: str, payment_id: str) -> bool:

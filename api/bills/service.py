@@ -159,6 +159,26 @@ async def refund_items(
     return await _view(await Bill.get(bill_id=bill_id)), refund_id, amount
 
 
+async def refund_paid_by(
+    ctx: AppContext, caller: Caller, bill_id: str, payment_id: str, reason: str
+) -> bool:
+    """Give back every item not yet refunded of a bill that ``payment_id`` paid (a charge taken
+    back at the institution's counter): the bill ends ``refunded``. False, and nothing done,
+    when that payment is not what paid the bill."""
+    bill = await _institution_bill(ctx, caller, bill_id)
+    if bill.status != "paid" or bill.payment_id != payment_id:
+        return False
+    left = [
+        RefundLine(line=i.line, quantity=i.quantity - i.refunded_quantity)
+        for i in await BillItem.filter(bill_id=bill_id).order_by("line")
+        if i.refunded_quantity < i.quantity
+    ]
+    if not left:
+        return False
+    await refund_items(ctx, caller, bill_id, left, reason)
+    return True
+
+
 async def _give(ctx: AppContext, bill: Bill, payment: Payment, amount: int, reason: str) -> str:
     settlement = await insurance_settlements.of_payment(payment.payment_id)
     if settlement is None:

@@ -126,9 +126,13 @@ def _charge_out(ctx: AppContext, found: charges.Charge) -> ChargeOut:
 
 async def create_charge(request: Request, body: ChargeRequest) -> ChargeOut:
     """Charge the patient's scanned WeChat or Alipay payment code (the platform is told by the
-    code's prefix). Waits while the payer confirms on their phone; an order not confirmed in
-    time is reversed, so the answer is ``paid`` or ``failed`` (``paying`` only when even the
-    reversal could not be made: read the charge again)."""
+    code's prefix) for one of this hospital's bookings waiting for payment (``appointment_id``)
+    or unpaid HIS bills (``bill_id``), for exactly its amount (400 ``AMOUNT_MISMATCH``
+    otherwise; 409 ``NOT_PAYABLE`` when it is paid, cancelled or being paid). Waits while the
+    payer confirms on their phone; an order not confirmed in time is reversed, so the answer is
+    ``paid`` or ``failed`` (``paying`` only when even the reversal could not be made: read the
+    charge again). A bill paid here is paid as in the mini-program: ``bill_paid`` goes to the
+    hospital's webhook."""
     ctx = ctx_of(request)
     return _charge_out(ctx, await charges.charge(ctx, caller_of(request), body))
 
@@ -141,7 +145,8 @@ async def get_charge(request: Request) -> ChargeOut:
 
 
 async def reverse_charge(request: Request) -> ChargeOut:
-    """Take a charge back: reversed at the platform while paying, refunded in full once paid."""
+    """Take a charge back: reversed at the platform while paying, refunded in full once paid
+    (the registration it paid is cancelled; the bill it paid is refunded, every item)."""
     ctx = ctx_of(request)
     found = await charges.reverse(ctx, caller_of(request), request.path_params["charge_id"])
     return _charge_out(ctx, found)

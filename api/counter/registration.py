@@ -4,7 +4,7 @@ no-over-booking rule as online booking (``api.appointments.booking``).
 
 The booking belongs to the resident who first bound the card, so it shows in their
 mini-program and they are told about it; a card nobody holds in an app (issued at the counter)
-books under the terminal."""
+books under the terminal (``account_of``: a bill charged at the counter belongs to them too)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from api.cards.models import CardBinding
 from api.context import AppContext
 from api.errors import DomainError, not_found
 from api.principals import Caller
+from api.terminals.models import Terminal
 from api.terminals.service import terminal_of, verify_at_terminal
 from api.timefmt import today
 
@@ -31,12 +32,18 @@ async def register_today(
     if schedule.date != today(schedule.department.hospital.timezone):
         raise DomainError("BOOKING_CLOSED", "只能挂当天的号 (same-day registration is for today)")
     card = (await verify_at_terminal(ctx, caller, qr_text, "registration", shows=False)).card
-    holder = await CardBinding.filter(card_id=card.card_id).order_by("created_at").first()
-    user_id = holder.user_id if holder is not None else terminal.terminal_id[:40]
+    user_id = await account_of(card.card_id, terminal)
     made = await booking.book_walk_in(ctx, card.card_id, user_id, schedule)
     loaded = await booking.load(made.appointment_id)
     assert loaded is not None
     return loaded
+
+
+async def account_of(card_id: str, terminal: Terminal) -> str:
+    """Whose counter work for this card is: the resident who first bound it, or the terminal
+    when nobody holds it in an app."""
+    holder = await CardBinding.filter(card_id=card_id).order_by("created_at").first()
+    return holder.user_id if holder is not None else terminal.terminal_id[:40]
 
 
 async def registration_of(ctx: AppContext, caller: Caller, appointment_id: str) -> Appointment:

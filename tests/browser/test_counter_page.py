@@ -1,7 +1,8 @@
 """The clerk's page at /counter/ in headless Chromium: a card issued from the ID reader
 stand-in (counter-pos on a pseudo-terminal), its static code printed (the PDF read back and its
 QR code decoded), the patient registered for today by scanning their dynamic code, and the fee
-charged by scanning their payment code: WeChat at once, Alipay after "user paying" for 3 s.
+charged by scanning their payment code: WeChat at once, Alipay after "user paying" for 3 s;
+then an HIS bill charged by its number.
 A clerk signs in with password and TOTP, watches the department's queue refresh itself, calls
 the next patient, cancels a registration and keeps a renewed token.
 Screenshots under test-artifacts/counter/."""
@@ -213,10 +214,43 @@ def test_the_counter_issues_prints_registers_and_charges(
     assert httpx.post(f"{live.base_url}/mock/faults", json=fault).status_code == 201
     waited = _one_patient(page, live, counter_pos, id_reader, schedule, channel_apps, "alipay")
     assert waited >= 3  # the payer confirmed on the phone 3 s later; the page waited for it
+    _one_bill(page, live, terminal, channel_apps)
     # a code scanned anywhere that is no card's: a plain refusal
     _scan(page, "EHC1:S:ZZZZ:0000:forged")
     page.locator("#answer.bad").wait_for()
     _shot(page, "05-refused")
+
+
+def _one_bill(page, live, terminal, channel_apps) -> None:
+    """An HIS bill of a patient seen today, charged on the 收费 tab by its number: the page
+    fills in its amount, the patient's WeChat code pays it, and the hospital sees it paid."""
+
+    async def post_bill() -> tuple[dict, dict]:
+        async with httpx.AsyncClient(base_url=live.base_url, timeout=30) as api:
+            holder = await new_holder(api, channel_apps["wechat"]["app_id"])
+            headers = await terminal_headers(api, terminal)
+            qr = await qr_payload(api, holder["token"], holder["card"]["card_id"])
+            seen = await api.post("/api/v1/pos/verify", json={"qr": qr, "scene": "payment"},
+                                  headers=headers)  # fmt: skip
+            made = await api.post("/api/v1/pos/bills", headers=headers, json={
+                "patient_id": seen.json()["patient_id"], "visit_no": "VP-" + secrets.token_hex(4),
+                "items": [{"code": "250101001", "name": "血常规", "quantity": 1, "amount": 2500}],
+            })  # fmt: skip
+            assert made.status_code == 201, made.text
+            return made.json(), headers
+
+    bill, headers = _sync(post_bill())
+    page.click("button[data-tab=charge]")
+    page.fill("#charge-appointment", bill["bill_id"])
+    page.press("#charge-appointment", "Tab")  # the number is complete: the bill is looked up
+    _sees(page, "应收 ¥25.00")
+    assert page.input_value("#charge-amount") == "2500"
+    code = httpx.post(f"{live.base_url}/mock/wechat/users/{secrets.token_hex(4)}/payment-code")
+    _scan(page, code.json()["auth_code"])
+    _sees(page, "收款成功", timeout=30_000)
+    _shot(page, "06-bill-paid")
+    shown = httpx.get(f"{live.base_url}/api/v1/pos/bills/{bill['bill_id']}", headers=headers)
+    assert shown.json()["status"] == "paid"
 
 
 def _clerk(live, admin_headers, institution_code: str) -> AdminAccount:

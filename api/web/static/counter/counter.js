@@ -17,7 +17,7 @@ const MESSAGES = {
   CARD_LOST: "此卡已挂失，不能使用", CARD_FROZEN: "此卡已冻结，请联系卡管中心",
   CARD_CANCELLED: "此卡已注销", SLOT_FULL: "今日号源已满", DUPLICATE_BOOKING: "该患者已挂过这个号",
   BOOKING_CLOSED: "只能挂当天的号", SCHEDULE_STOPPED: "该排班已停诊",
-  BOOKING_SUSPENDED: "该患者因多次爽约暂停挂号", NOT_PAYABLE: "该挂号无需付款或已经付过",
+  BOOKING_SUSPENDED: "该患者因多次爽约暂停挂号", NOT_PAYABLE: "该挂号或账单无需付款、已经付过或正在付款",
   AMOUNT_MISMATCH: "金额与应收费用不符", CONFLICT: "该挂号已有一笔收款在进行或已完成",
   REALNAME_MISMATCH: "姓名与身份证号不符", INVALID_ID_NUMBER: "身份证号码有误",
   BLACKLISTED: "此人不能办卡，请联系卡管中心", NOT_FOUND: "没有找到，请核对后再试",
@@ -250,6 +250,7 @@ async function register(qr) {
   state.appointment = made;
   $("charge-appointment").value = made.appointment_id;
   $("charge-amount").value = made.fee;
+  $("charge-subject").value = "挂号费";
   const pay = made.status === "pending_payment";
   localStorage.setItem("counter.department", String(made.department.department_id));
   say("ok", `挂号成功：${made.department.name} ${made.doctor.name}`,
@@ -257,10 +258,25 @@ async function register(qr) {
   if (pay) show("charge");
 }
 
+// What a charge pays: a registration (AP…) or an HIS bill (B…), told apart by the number.
+const isBillId = (text) => /^B[0-9a-f]+$/i.test(text);
+
+async function lookUpBill() {
+  const billId = $("charge-appointment").value.trim();
+  if (!isBillId(billId)) return;
+  const bill = await api("GET", `/api/v1/pos/bills/${billId}`);
+  $("charge-amount").value = bill.amount;
+  $("charge-subject").value = `门诊缴费 ${bill.visit_no}`;
+  if (bill.status !== "unpaid") { say("bad", MESSAGES.NOT_PAYABLE, `账单号 ${bill.bill_id}`); return; }
+  say("info", `应收 ${yuan(bill.amount)}，请扫患者付款码`, `账单号 ${bill.bill_id}（${bill.items.length} 项）`);
+}
+
 async function charge(code) {
+  const paid = $("charge-appointment").value.trim();
+  const bill = isBillId(paid);
   const body = { auth_code: code, amount: Number($("charge-amount").value),
-    subject: $("charge-subject").value.trim() || "挂号费",
-    appointment_id: $("charge-appointment").value.trim() };
+    subject: $("charge-subject").value.trim() || (bill ? "门诊缴费" : "挂号费"),
+    [bill ? "bill_id" : "appointment_id"]: paid };
   say("info", "正在收款，请患者在手机上确认…", `${yuan(body.amount)}`);
   const done = await api("POST", "/api/v1/pos/charges", body);
   state.charge = done;
@@ -424,6 +440,7 @@ function wire() {
   $("register-go").addEventListener("click", () => run(() => register($("register-qr").value.trim())));
   $("charge-go").addEventListener("click", () => run(() => charge($("charge-code").value.trim())));
   $("charge-reverse").addEventListener("click", () => run(reverse));
+  $("charge-appointment").addEventListener("change", () => run(lookUpBill));
   $("loss-go").addEventListener("click", () => run(reportLoss));
   $("queue-next").addEventListener("click", () => run(callNext));
   $("queue-dept").addEventListener("change", () => {
