@@ -104,3 +104,8 @@ def parse_id(id_type: str, number: str, *, today: date | None = None) -> Identit
     if id_type == "08" and len(clean) == 18 and check_digit(clean[:17]) != clean[17]:
         raise _invalid("the permanent residence card number's check digit is wrong")
     return IdentityNumber(id_type, clean)
+
+
+def home_region(parsed: IdentityNumber) -> str | None:
+    """The GB/T 2260 region a resident ID number names (its first six digits)."""
+    return parsed.number[:6] if parsed.id_type == "01" else None

@@ -3,6 +3,10 @@ card, ``pending_activation`` and bound to nobody, until the resident collects it
 ordinary proofs (``service.collect``), which activates it. A person who already holds a card
 keeps it as it is.
 
+Where the person and card count (``region_code``, for the indicators and the region admins'
+scope) is set as for a card collected through a channel: the region the ID number names; a
+document that names none (a passport, a permit) takes the importing hospital's region.
+
 Made in batches: one query finds who exists (person and card joined, by the whole unique index
 ``(id_type, id index)``), and one parameterised insert per table makes the rest, from plain
 values rather than model instances (a batch of 500 costs a few milliseconds of ORM instead of
@@ -20,7 +24,7 @@ from tortoise.transactions import in_transaction
 
 from api.batch_writer import copy_values
 from api.cards import qr
-from api.cards.id_numbers import IdentityNumber
+from api.cards.id_numbers import IdentityNumber, home_region
 from api.cards.identity import Identity, id_index, sealed_fields
 from api.cards.models import Card, CardEvent, Person
 from api.context import AppContext
@@ -37,6 +41,15 @@ class Newcomer:
 
     identity: Identity
     parsed: IdentityNumber
+    hospital_region: str | None = None  # the importing hospital's region, when registered
+
+    @property
+    def regions(self) -> tuple[str | None, str | None]:
+        """(the person's region, the card's): the ID number's, as for a card collected through
+        a channel; the hospital's where the document names no region."""
+        if self.parsed.region is None:
+            return self.hospital_region, self.hospital_region
+        return self.parsed.region, home_region(self.parsed)
 
 
 @dataclass(frozen=True)
@@ -72,11 +85,11 @@ async def _make(
     async with in_transaction():
         await copy_values(Person, [
             {**sealed_fields(ctx, p.identity), "gender": p.parsed.gender,
-             "birth_date": p.parsed.birth_date, "created_at": now}
+             "birth_date": p.parsed.birth_date, "region_code": p.regions[0], "created_at": now}
             for p in missing.values()
         ])  # fmt: skip
         ids = await _person_ids(list(missing))
-        cards = {k: _pending_card(ctx, ids[k], now) for k in missing}
+        cards = {k: _pending_card(ctx, ids[k], p.regions[1], now) for k, p in missing.items()}
         await copy_values(Card, list(cards.values()))
         await copy_values(CardEvent, [
             {"card_id": c["card_id"], "action": "imported", "to_status": PENDING,
@@ -86,11 +99,13 @@ async def _make(
     return {k: PendingCard(c["card_id"], c["issuer"], True) for k, c in cards.items()}
 
 
-def _pending_card(ctx: AppContext, person_id: int, now: datetime) -> dict[str, Any]:
+def _pending_card(
+    ctx: AppContext, person_id: int, region: str | None, now: datetime
+) -> dict[str, Any]:
     totp = qr.new_card_secret()
     return {
         "card_id": secrets.token_hex(32), "person_id": person_id, "issuer": ctx.settings.issuer,
-        "static_ref": secrets.token_hex(8), "status": PENDING,
+        "static_ref": secrets.token_hex(8), "status": PENDING, "region_code": region,
         "totp_secret_sealed": ctx.keys.ring.seal(totp, context=TOTP_CONTEXT),
         "created_at": now, "updated_at": now,
     }  # fmt: skip

@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 from api.audit import service as audit
 from api.cards import bindings, face, lifecycle, otp, proofs, qr
 from api.cards.face_check import FaceSession
-from api.cards.id_numbers import IdentityNumber, parse_id
+from api.cards.id_numbers import IdentityNumber, home_region, parse_id
 from api.cards.identity import Identity, id_index, sealed_fields
 from api.cards.models import BlacklistEntry, Card, CardBinding, CardEvent, Person
 from api.cards.pending import PENDING
@@ -140,9 +140,10 @@ async def create_card(
     return card
 
 
-def home_region(parsed: IdentityNumber) -> str | None:
-    """The GB/T 2260 region a resident ID number names (its first six digits)."""
-    return parsed.number[:6] if parsed.id_type == "01" else None
+def _home(parsed: IdentityNumber) -> dict[str, str]:
+    """The card's region as collection sets it, when the number names one (else the card
+    keeps what its import gave it)."""
+    return {"region_code": region} if (region := home_region(parsed)) else {}
 
 
 async def _bind(
@@ -165,8 +166,10 @@ async def _bind(
             card = await issue_card(ctx, caller, identity, parsed)
         elif card.status == PENDING:  # a hospital brought this person: the card is theirs now
             await Card.filter(card_id=card.card_id, status=PENDING).update(
-                status="active", channel_app_id=caller.attrs.get("app_id")
+                status="active", channel_app_id=caller.attrs.get("app_id"), **_home(parsed)
             )
+            if parsed.region:  # an import from before regions were kept counts from now on
+                await Person.filter(id=card.person_id).update(region_code=parsed.region)
             await lifecycle.record_event(
                 card, "activated", caller, from_status=PENDING, to_status="active"
             )

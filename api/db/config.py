@@ -39,8 +39,13 @@ async def _keep_session(connection: object) -> None:
     reset."""
 
 
+def is_postgres(db_url: str) -> bool:
+    """Whether ``db_url`` names a PostgreSQL database (else SQLite)."""
+    return db_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+
+
 def _connection(db_url: str, pool_size: int) -> str | dict[str, Any]:
-    if not db_url.startswith(("postgres://", "postgresql://", "asyncpg://")):
+    if not is_postgres(db_url):
         return db_url
     config = expand_db_url(db_url)
     # A database that cannot be reached fails a request in seconds (503 DB_UNAVAILABLE), not

@@ -15,6 +15,7 @@ from tortoise.migrations.executor import PlanStep
 
 from api.db import migrations as _migrations
 from api.db.config import APP_LABEL, tortoise_config
+from api.db.upgrade_lock import upgrade_lock
 
 
 def _ensure_sqlite_dir(db_url: str) -> None:
@@ -37,15 +38,20 @@ def _ensure_sqlite_dir(db_url: str) -> None:
 
 async def upgrade(db_url: str) -> list[str]:
     """Apply every pending migration (the schema is created by the tool, never by hand) and
-    return the names of those applied, oldest first (empty: the schema was current)."""
+    return the names of those applied, oldest first (empty: the schema was current). Nodes
+    upgrading one PostgreSQL at once take turns (:mod:`api.db.upgrade_lock`): the later ones
+    find nothing to do."""
     _ensure_sqlite_dir(db_url)
     applied: list[str] = []
 
     def note(_connection: str, steps: list[PlanStep], _fake: bool, _dry: bool) -> None:
         applied.extend(step.migration.name for step in steps if not step.backward)
 
-    await migrate(config=tortoise_config(db_url), reporter=note)
-    await Tortoise.close_connections()
+    async with upgrade_lock(db_url):
+        try:
+            await migrate(config=tortoise_config(db_url), reporter=note)
+        finally:
+            await Tortoise.close_connections()
     return applied
 
 

@@ -2,7 +2,8 @@
 regions and populations, so it can follow the institution register and the region table.
 
 - A card's region is the GB/T 2260 region of its holder's resident ID number (stored on the
-  person as ``region_code``, the number's first six digits).
+  person as ``region_code``, the number's first six digits). A hospital's import gives a
+  person whose document names no region the hospital's region (``api.cards.pending``).
 - A use's region is the institution's region in the institution register (unknown, "", for an
   institution not registered there).
 - A region's population comes from the region table (``PUT /api/v1/admin/regions/{code}``);

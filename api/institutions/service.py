@@ -34,6 +34,14 @@ async def place_of(code: str | None) -> Place:
     return Place(region_code=region[0] if region else None, institution_code=code)
 
 
+async def regions_of(codes: set[str]) -> dict[str, str]:
+    """The region of each institution in ``codes`` that is registered with one."""
+    if not codes:
+        return {}
+    found = await Institution.filter(code__in=codes).values_list("code", "region_code")
+    return {code: region for code, region in found if region}
+
+
 async def exists(code: str) -> bool:
     """True when ``code`` is a registered institution."""
     return await Institution.exists(code=code)

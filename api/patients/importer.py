@@ -3,9 +3,11 @@ the admin upload).
 
 Rows stream in (CSV columns ``name, id_type, id_number, phone, institution_code,
 patient_id``) and are taken in batches: each good row becomes the person's card (pending
-activation unless they already hold one) linked to the hospital's patient id. Every bad row is
-reported with its line and the good ones are kept. A re-run changes nothing: people, cards
-and links are found by blind index and patient id, never made twice.
+activation unless they already hold one) linked to the hospital's patient id, and counted in
+the region a channel's card would be (the ID number's; else the hospital's: see
+``api.cards.pending``). Every bad row is reported with its line and the good ones are kept.
+A re-run changes nothing: people, cards and links are found by blind index and patient id,
+never made twice.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from api import policy
 from api.audit import service as audit
@@ -187,7 +189,11 @@ async def _take(ctx: AppContext, batch: list[_Row], report: ImportReport, who: o
     before = report.cards_created + report.linked
     batch = _first_of_each(batch, report)
     actor = getattr(who, "id", None) or "import"
-    cards = await pending.cards_for(ctx, [r.newcomer for r in batch], actor)
+    regions = await institutions.regions_of({r.institution_code for r in batch})
+    newcomers = [
+        replace(r.newcomer, hospital_region=regions.get(r.institution_code)) for r in batch
+    ]
+    cards = await pending.cards_for(ctx, newcomers, actor)
     report.cards_created += len({c.card_id for c in cards if c.made})  # a person may repeat
     links = [
         Link(row.institution_code, card.card_id, card.issuer, row.patient_id)
