@@ -155,16 +155,17 @@ async def qr_code(request: Request, query: QrQuery) -> Response:
     )
     if query.format == "svg":
         return Response(codes.svg(issued.payload), media_type="image/svg+xml")
-    out = QrOut(
-        payload=issued.payload,
-        mode=issued.mode,
-        expires_at=local(issued.expires_at, ctx_of(request).settings.timezone)
-        if issued.expires_at
-        else None,
-        refresh_in=issued.refresh_in,
-        svg=codes.svg(issued.payload) if query.with_svg else None,
+    expires_at = issued.expires_at and local(issued.expires_at, ctx_of(request).settings.timezone)
+    # The QrOut shape, built directly: a phone asks for one every refresh (as verify's answer).
+    return JSONResponse(
+        {
+            "payload": issued.payload,
+            "svg": codes.svg(issued.payload) if query.with_svg else None,
+            "mode": issued.mode,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+            "refresh_in": issued.refresh_in,
+        }
     )
-    return JSONResponse(out.model_dump(mode="json"))
 
 
 CARD = "/api/v1/cards/{card_id}"

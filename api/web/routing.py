@@ -9,7 +9,8 @@ full scan would find:
 - a path with no parameters that some route spells out exactly (``/api/v1/pos/verify``) gets
   the routes whose pattern matches that very path, worked out once;
 - any other path gets the routes whose literal beginning shares its first three segments
-  (``/api/v1/cards``), plus every route too short to say (and every mount).
+  (``/api/v1/cards``) and that have as many segments as it (a ``{card_id}`` is one; a
+  ``{rest:path}`` may be any number), plus every route too short to say (and every mount).
 
 Nothing found is handed to Starlette's own scan, so 405, slash redirects and 404 are as before.
 """
@@ -46,9 +47,10 @@ class IndexedRouter(Router):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._indexed: tuple[int, int] = (0, -1)  # (id, length) of the routes list indexed
+        self._indexed: tuple[int, ...] = ()  # what _listing() was when the index was built
         self._exact: dict[str, list[BaseRoute]] = {}
         self._by_key: dict[str, list[BaseRoute]] = {}
+        self._by_shape: dict[tuple[str, int], list[BaseRoute]] = {}
         self._anywhere: list[BaseRoute] = []
 
     def _index(self) -> None:
@@ -58,22 +60,37 @@ class IndexedRouter(Router):
             key: [r for r, k in zip(self.routes, keys, strict=True) if k in (key, None)]
             for key in {k for k in keys if k is not None}
         }
+        self._by_shape = {
+            (key, depth): [r for r in routes if _segments(r) in (depth, None)]
+            for key, routes in self._by_key.items()
+            for depth in {_segments(r) for r in routes} - {None}
+        }
         self._exact = {}
         for route in self.routes:
             if isinstance(route, Route) and "{" not in route.path:
                 path = route.path
                 candidates = self._by_key.get(_key(path), self._anywhere)
                 self._exact[path] = [r for r in candidates if _could_match(r, path)]
-        self._indexed = (id(self.routes), len(self.routes))
+        self._indexed = self._listing()
+
+    def _listing(self) -> tuple[int, ...]:
+        # The list, its length and its last route: a route added (or one taken off and
+        # another added) changes one of them.
+        last = id(self.routes[-1]) if self.routes else 0
+        return (id(self.routes), len(self.routes), last)
 
     def candidates(self, path: str) -> list[BaseRoute]:
         """The routes that could match ``path``, in the router's order."""
-        if self._indexed != (id(self.routes), len(self.routes)):
+        if self._indexed != self._listing():
             self._index()
         found = self._exact.get(path)
         if found is not None:
             return found
-        return self._by_key.get(_key(path), self._anywhere)
+        key = _key(path)
+        found = self._by_shape.get((key, path.count("/")))
+        if found is not None:
+            return found
+        return self._by_key.get(key, self._anywhere)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -98,6 +115,14 @@ class IndexedRouter(Router):
             await partial.handle(scope, receive, send)
             return
         await super().app(scope, receive, send)  # slash redirects and 404, as Starlette does
+
+
+def _segments(route: BaseRoute) -> int | None:
+    """How many segments every path this route matches has (None: any number, or not a
+    plain route)."""
+    if not isinstance(route, Route) or ":path}" in route.path:
+        return None
+    return route.path.count("/")
 
 
 def _could_match(route: BaseRoute, path: str) -> bool:

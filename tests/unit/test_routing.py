@@ -61,8 +61,12 @@ def test_every_route_is_found_as_the_full_scan_finds_it(router: IndexedRouter) -
 
 @pytest.mark.parametrize(
     "path",
-    ["/mock/wechat/apps", "/nowhere", "/api/v1/pos/verify/", "/api/v1/cards", "/", "/api"],
-)
+    [
+        "/mock/wechat/apps", "/nowhere", "/api/v1/pos/verify/", "/api/v1/cards", "/", "/api",
+        "/api/v1/cards/abc123/qrcode/", "/api/v1/cards/abc123/qrcode/more/segments",
+        "/api/v1/cards//qrcode", "/api/v1/admin/institutions/x/y/z",
+    ],
+)  # fmt: skip
 def test_paths_outside_the_index_are_found_as_before(router: IndexedRouter, path: str) -> None:
     for method in ("GET", "POST"):
         scope = _scope(method, path)
@@ -77,5 +81,20 @@ def test_a_route_added_later_is_found(router: IndexedRouter) -> None:
     try:
         found, match = _indexed(router, _scope("GET", "/api/v1/pos/late-addition"))
         assert match is Match.FULL and found is router.routes[-1]
+    finally:
+        router.routes.pop()
+
+
+def test_a_route_of_any_depth_is_found_at_every_depth(router: IndexedRouter) -> None:
+    async def files(request):  # pragma: no cover - never called
+        raise AssertionError
+
+    router.routes.append(Route("/api/v1/cards/files/{rest:path}", files, methods=["GET"]))
+    try:
+        for path in ("/api/v1/cards/files/a", "/api/v1/cards/files/a/b/c/d"):
+            scope = _scope("GET", path)
+            assert _indexed(router, scope) == _scan(router.routes, scope)
+        deep, match = _indexed(router, _scope("GET", "/api/v1/cards/files/a/b/c/d"))
+        assert match is Match.FULL and deep is router.routes[-1]
     finally:
         router.routes.pop()
