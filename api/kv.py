@@ -566,10 +566,12 @@ class KV:
 
     @_mapped(resend=True)
     async def add_to_set(self, name: str, member: str, ttl: int) -> None:
-        """Add a member to a set that expires with its newest member."""
+        """Add a member to a set that lives as long as its longest-lived member: a member
+        with a shorter ``ttl`` never shortens it (a group's revocation must find them all)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.sadd(name, member)
-            pipe.expire(name, ttl)
+            pipe.expire(name, ttl, nx=True)  # a new set: its first expiry
+            pipe.expire(name, ttl, gt=True)  # later: only ever later
             await pipe.execute()
 
     @_mapped(resend=True)

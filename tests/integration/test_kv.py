@@ -71,6 +71,15 @@ async def test_tokens_expire_and_groups_revoke(kv: KV) -> None:
     assert [await tokens.resolve(kv, t) for t in made] == [None, None]
 
 
+async def test_a_short_lived_member_does_not_cut_its_groups_life(kv: KV) -> None:
+    group = f"user:{secrets.token_hex(4)}"
+    lasting = await tokens.issue(kv, {"kind": "resident", "sub": "c"}, 60, group=group)
+    await tokens.issue(kv, {"kind": "resident", "sub": "c"}, 1, group=group)
+    await asyncio.sleep(2.2)  # the short one and, were its expiry the group's, the group: gone
+    assert await tokens.revoke_group(kv, group) == 1
+    assert await tokens.resolve(kv, lasting) is None
+
+
 async def test_one_trip_reads_and_claims_beside_a_present_key(kv: KV) -> None:
     tag = secrets.token_hex(4)
     used, beside, other = key("t", tag, "used"), key("t", tag, "state"), fresh("other")
