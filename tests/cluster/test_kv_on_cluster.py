@@ -12,10 +12,10 @@ import pytest
 from api.kv import KV
 from tests.integration.test_kv import (  # noqa: F401 - collected here against the cluster
     test_a_fill_that_read_an_older_generation_is_refused,
+    test_a_short_lived_member_does_not_cut_its_groups_life,
     test_claim_succeeds_once_among_concurrent_callers,
     test_hit_counts_within_a_window,
     test_lock_is_exclusive_and_released,
-    test_a_short_lived_member_does_not_cut_its_groups_life,
     test_one_trip_reads_and_claims_beside_a_present_key,
     test_take_returns_the_value_once,
     test_tokens_expire_and_groups_revoke,
