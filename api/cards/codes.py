@@ -30,7 +30,11 @@ async def issue(ctx: AppContext, caller: Caller, card_id: str, mode: str | None)
     One round trip to the store (the caller's token and the card's state) and no database
     query once this worker knows the card.
     """
-    state = await lifecycle.of_holder(ctx, caller, card_id)
+    now = int(time.time())
+    # A code verifies only if made after the store epoch began (single_use.spend): begin it
+    # here at the latest, or every code made after the store came back empty and before the
+    # first verification would be refused.
+    state = await lifecycle.of_holder(ctx, caller, card_id, epoch_from=now)
     lifecycle.refuse_unusable(state.status)
     found = await card_material.by_id(ctx, card_id, state.ref)
     if found is None:  # the state was just read: only a deleted card gets here
@@ -40,7 +44,6 @@ async def issue(ctx: AppContext, caller: Caller, card_id: str, mode: str | None)
         payload = qr.issue_static(ctx.keys.issuer_key, found.issuer, state.ref)
         return IssuedCode(payload, "static", None, None)
     lifetime = await qr_lifetime(ctx)
-    now = int(time.time())
     payload = qr.issue_dynamic(found.issuer, state.ref, found.totp_key, lifetime, now)
     # Ask the phone to refresh a little before the end, so a scan never meets a dead code.
     refresh_in = max(1, lifetime - min(10, lifetime // 4))

@@ -106,12 +106,17 @@ async def load(ctx: AppContext, card_id: str) -> CardState | None:
     return state
 
 
-async def of_holder(ctx: AppContext, caller: Caller, card_id: str) -> CardState:
+async def of_holder(
+    ctx: AppContext, caller: Caller, card_id: str, *, epoch_from: int | None = None
+) -> CardState:
     """The state of one of the caller's cards (anyone else's is 404), read in one round trip
-    with the caller's token check when the route folds it."""
+    with the caller's token check when the route folds it; with ``epoch_from`` (a second), the
+    store epoch is started then if the store has none (api/kv.py)."""
     check = caller.token_check
     trip = ctx.kv.trip()
     alive = check.ride(trip) if check else 0
+    if epoch_from is not None:
+        trip.epoch(epoch_from)
     at = trip.get(state_key(card_id))
     answers = await trip.send()
     if check:

@@ -6,6 +6,8 @@ what was spent before a restart stays spent; an unreachable database is a quick 
 from __future__ import annotations
 
 import asyncio
+import random
+import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlparse
@@ -15,9 +17,10 @@ import pytest
 
 from tests.support.counter import qr_payload
 from tests.support.partner import bearer, token_request
+from tests.support.people import make_person
 from tests.support.processes import ehc_process, free_port
 from tests.support.redis_server import RedisServer, redis_server
-from tests.support.resident import new_holder
+from tests.support.resident import collect, new_holder, register_person, wechat_session
 from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 
 TOKEN = "/api/v1/auth/token"
@@ -122,6 +125,33 @@ async def test_a_used_code_stays_used_after_redis_restarts_empty(
     await asyncio.sleep(1.1)
     fresh = {"qr": await qr_payload(api, holder["token"], card_id), "scene": "registration"}
     assert (await fapi.post(VERIFY, json=fresh, headers=headers)).status_code == 200
+
+
+async def test_a_code_made_after_redis_restarts_empty_verifies_before_any_probe(
+    api, fapi, store, terminal, channel_apps
+) -> None:
+    app_id = channel_apps["wechat"]["app_id"]
+    user = secrets.token_hex(6)
+    holder = await wechat_session(api, app_id, user)
+    person = make_person(random.Random(secrets.randbits(64)))
+    await register_person(api, person)
+    card = await collect(api, holder["token"], person)
+    assert card.status_code == 201, card.text
+    store.restart_empty()
+    # The resident opens the mini-program on this server: no health probe, no verification
+    # has touched the new store yet. Codes made in the restart's own second are refused by
+    # rule (a code spent in it before the restart cannot be told apart): take the next one.
+    login = (await api.post(f"/mock/wechat/users/{user}/code", json={"appid": app_id})).json()
+    session = await fapi.post(f"/api/v1/channels/{app_id}/sessions", json={"code": login["code"]})
+    assert session.status_code == 201, session.text
+    token, card_id = session.json()["token"], card.json()["card_id"]
+    await qr_payload(fapi, token, card_id)
+    await asyncio.sleep(1.1)
+    scan = {"qr": await qr_payload(fapi, token, card_id), "scene": "registration"}
+    await asyncio.sleep(1.1)  # the first verification comes later than the code
+    headers = await terminal_token(fapi, terminal)
+    first = await fapi.post(VERIFY, json=scan, headers=headers)
+    assert first.status_code == 200, first.text
 
 
 async def test_a_used_token_request_stays_used_after_redis_restarts_empty(
