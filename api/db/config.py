@@ -44,9 +44,14 @@ def is_postgres(db_url: str) -> bool:
     return db_url.startswith(("postgres://", "postgresql://", "asyncpg://"))
 
 
+SQLITE_ENGINE = "api.db.sqlite_engine"  # transactions that take the write lock first
+
+
 def _connection(db_url: str, pool_size: int) -> str | dict[str, Any]:
     if not is_postgres(db_url):
-        return db_url
+        if ":memory:" in db_url:
+            return db_url
+        return {**expand_db_url(db_url), "engine": SQLITE_ENGINE}
     config = expand_db_url(db_url)
     # A database that cannot be reached fails a request in seconds (503 DB_UNAVAILABLE), not
     # after asyncpg's default minute.
