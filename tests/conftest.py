@@ -26,6 +26,7 @@ from api.db import lifecycle
 from api.kv import EPOCH_KEY
 from api.settings import Settings
 from api.web.app import create_app
+from miniapp_mock.addresses import stand_in_settings
 from miniapp_mock.app import create_mock_app
 from tests.support.admin import AdminAccount, create_admin, sign_in
 from tests.support.live_server import reserve_socket, serve_on
@@ -159,21 +160,15 @@ def live(backend_settings: Settings) -> Iterator[Live]:
     host, port = sock.getsockname()[:2]
     base = f"http://{host}:{port}"
     settings = backend_settings.with_overrides(
+        **stand_in_settings(base),
         public_url=base,
-        wechat_api_base=f"{base}/mock/wechat/",
-        alipay_gateway=f"{base}/mock/alipay/gateway.do",
-        sms_base_url=f"{base}/mock/sms",
         sms_api_key="test-sms-key",
-        idcheck_base_url=f"{base}/mock/idcheck",
-        face_base_url=f"{base}/mock/face",
         upstream_timeout=3.0,
         sweep_seconds=0.3,
         noshow_grace_seconds=0,
         reminder_leads=(6, 3),  # seconds, so that a test sees both reminders arrive
-        wechatpay_base=f"{base}/mock/wechat/",
         wechatpay_mch_id=TEST_MCH_ID,
         wechatpay_api_key=TEST_MCH_KEY,
-        insurance_base_url=f"{base}/mock/insurance",
         insurance_fixmedins_code=TEST_FIXMEDINS_CODE,
         insurance_key=TEST_INSURANCE_KEY,
         run_worker=True,
@@ -181,7 +176,6 @@ def live(backend_settings: Settings) -> Iterator[Live]:
         message_retry_base=0.2,
         message_max_attempts=3,
         # the stand-in platform above knows the demo's app (miniapp_mock/platform.py)
-        platform_base_url=f"{base}/mock/platform",
         platform_app_id="ehc-demo-centre",
         platform_secret="demo-platform-secret",
         sync_seconds=0.2,

@@ -17,6 +17,7 @@ from api.settings import Settings
 from api.web.app import create_demo_app
 from api.web.http_protocol import server_config
 from api.web.middleware import configure_logging
+from miniapp_mock.addresses import stand_in_settings
 
 DEMO_MCH_ID = "1900000109"  # the demo merchant number registered with the stand-in
 DEMO_FIXMEDINS_CODE = "H33010000001"  # the demo hospital's code at the stand-in insurance
@@ -28,22 +29,18 @@ def demo_settings(settings: Settings, host: str, port: int) -> Settings:
     """Point every outside platform at this process's own ``/mock``."""
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown_host}:{port}"
+    stand_ins = stand_in_settings(base)
+    # an operator may link the demo to a real platform above: theirs is kept
+    stand_ins["platform_base_url"] = settings.platform_base_url or stand_ins["platform_base_url"]
     return settings.with_overrides(
+        **stand_ins,
         public_url=base,
-        wechat_api_base=f"{base}/mock/wechat/",
-        alipay_gateway=f"{base}/mock/alipay/gateway.do",
-        sms_base_url=f"{base}/mock/sms",
         sms_api_key=settings.sms_api_key or "demo-sms-key",
-        idcheck_base_url=f"{base}/mock/idcheck",
-        face_base_url=f"{base}/mock/face",
-        wechatpay_base=f"{base}/mock/wechat/",
         run_worker=True if settings.run_worker is None else settings.run_worker,
         wechatpay_mch_id=settings.wechatpay_mch_id or DEMO_MCH_ID,
         wechatpay_api_key=settings.wechatpay_api_key or demo_merchant_key(settings.data_dir),
-        insurance_base_url=f"{base}/mock/insurance",
         insurance_fixmedins_code=settings.insurance_fixmedins_code or DEMO_FIXMEDINS_CODE,
         insurance_key=settings.insurance_key or demo_secret(settings.data_dir, "insurance-key"),
-        platform_base_url=settings.platform_base_url or f"{base}/mock/platform",
         platform_app_id=settings.platform_app_id or DEMO_PLATFORM_APP_ID,
         platform_secret=settings.platform_secret or DEMO_PLATFORM_SECRET,
     )

@@ -121,7 +121,6 @@ class _Asgi:
 
     def __init__(self, endpoint: Callable[[Request], Awaitable[Response]]) -> None:
         self.endpoint = endpoint
-        self.__name__ = endpoint.__name__
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self.endpoint(Request(scope, receive, send))

@@ -88,21 +88,35 @@ def log_in(phone: Phone, base: str, platform: str) -> None:
     phone.sees("#card-list", "还没有健康卡")
 
 
-def collect_card(phone: Phone, person: object, relation: str = "self") -> None:
+def open_collect_form(phone: Phone, person: object) -> None:
+    """The 领卡 form, filled with the person's name, ID number and phone."""
     phone.click("#to-collect")
     phone.view("collect")
     phone.fill("#c-name", person.name)
     phone.fill("#c-idnum", person.id_number)
     phone.fill("#c-phone", person.phone)
-    phone.page.select_option("#c-relation", relation)
-    phone.click("#c-send")
-    phone.sees("#sms-list", person.phone)  # the SMS arrives on the simulated phone
-    code = re.search(r"(?<!\d)\d{6}(?!\d)", phone.page.inner_text("#sms-list")).group(0)
-    phone.fill("#c-otp", code)
-    phone.shot("03-collect-with-sms")
+
+
+def sms_code(phone: Phone, number: str) -> str:
+    """The code of the SMS that arrived for ``number`` on the simulated phone."""
+    phone.sees("#sms-list", number)
+    return re.search(r"(?<!\d)\d{6}(?!\d)", phone.page.inner_text("#sms-list")).group(0)
+
+
+def submit_collect_form(phone: Phone, person: object) -> None:
+    """Submit the 领卡 form; the card shows in the list."""
     phone.click("#c-submit")
     phone.view("cards")
     phone.sees("#card-list", person.id_number[-4:])
+
+
+def collect_card(phone: Phone, person: object, relation: str = "self") -> None:
+    open_collect_form(phone, person)
+    phone.page.select_option("#c-relation", relation)
+    phone.click("#c-send")
+    phone.fill("#c-otp", sms_code(phone, person.phone))
+    phone.shot("03-collect-with-sms")
+    submit_collect_form(phone, person)
 
 
 def book_first_slot(phone: Phone, department: str) -> None:
@@ -306,11 +320,7 @@ def test_a_card_collected_with_the_face_check(demo, browser) -> None:
     phone = Phone(context.new_page(), "face")
     log_in(phone, demo, "wechat")
     person = make_person(random.Random(secrets.randbits(64)))
-    phone.click("#to-collect")
-    phone.view("collect")
-    phone.fill("#c-name", person.name)
-    phone.fill("#c-idnum", person.id_number)
-    phone.fill("#c-phone", person.phone)
+    open_collect_form(phone, person)
     # someone else's face first: refused
     phone.click("#c-face")
     phone.sees("#face-state", "请正对屏幕")
@@ -324,26 +334,18 @@ def test_a_card_collected_with_the_face_check(demo, browser) -> None:
     phone.shot("02-face-check")
     phone.click("#face-pass")
     phone.sees("#face-state", "刷脸通过")
-    phone.click("#c-submit")
-    phone.view("cards")
-    phone.sees("#card-list", person.id_number[-4:])
+    submit_collect_form(phone, person)
     phone.shot("03-collected-by-face")
     context.close()
 
 
 def collect_card_by_face(phone: Phone, person: object) -> None:
     """The resident's own card, proven by a face check (the phone kept on record)."""
-    phone.click("#to-collect")
-    phone.view("collect")
-    phone.fill("#c-name", person.name)
-    phone.fill("#c-idnum", person.id_number)
-    phone.fill("#c-phone", person.phone)
+    open_collect_form(phone, person)
     phone.click("#c-face")
     phone.click("#face-pass")
     phone.sees("#face-state", "刷脸通过")
-    phone.click("#c-submit")
-    phone.view("cards")
-    phone.sees("#card-list", person.id_number[-4:])
+    submit_collect_form(phone, person)
 
 
 def test_a_guardian_collects_a_newborn_card_and_upgrades_it(demo, browser) -> None:
@@ -360,9 +362,7 @@ def test_a_guardian_collects_a_newborn_card_and_upgrades_it(demo, browser) -> No
     phone.page.select_option("#n-gender", "2")
     assert phone.page.input_value("#n-phone") == guardian.phone  # the guardian's on record
     phone.click("#n-send")
-    phone.sees("#sms-list", guardian.phone)
-    code = re.search(r"(?<!\d)\d{6}(?!\d)", phone.page.inner_text("#sms-list")).group(0)
-    phone.fill("#n-otp", code)
+    phone.fill("#n-otp", sms_code(phone, guardian.phone))
     phone.shot("01-newborn-form")
     phone.click("#n-submit")
     phone.view("cards")

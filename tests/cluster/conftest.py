@@ -17,6 +17,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from api.settings import Settings
+from miniapp_mock.addresses import stand_in_settings
 from miniapp_mock.app import create_mock_app
 from tests.cluster.nodes import Node, client_of
 from tests.conftest import PG_ADMIN_URL, Live, _pg, missing, settings_env
@@ -101,19 +102,14 @@ def nodes(cluster: Cluster, stand_ins: str, tmp_path_factory) -> Iterator[Nodes]
 
 def _node_settings(workdir, database_url: str, redis_url: str, mock: str) -> Settings:
     return Settings(
+        **stand_in_settings(mock),
         data_dir=workdir,  # the key file; each node's data directory is its own
         database_url=database_url,
         redis_url=redis_url,
         public_url="http://127.0.0.1",
-        wechat_api_base=f"{mock}/mock/wechat/",
-        alipay_gateway=f"{mock}/mock/alipay/gateway.do",
-        sms_base_url=f"{mock}/mock/sms",
         sms_api_key="test-sms-key",
-        idcheck_base_url=f"{mock}/mock/idcheck",
-        face_base_url=f"{mock}/mock/face",
         upstream_timeout=5.0,
         # the stand-in platform above knows the demo's app (miniapp_mock/platform.py)
-        platform_base_url=f"{mock}/mock/platform",
         platform_app_id="ehc-demo-centre",
         platform_secret="demo-platform-secret",
     )

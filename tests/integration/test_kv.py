@@ -138,7 +138,7 @@ async def test_a_trip_survives_its_kept_connection_dying(kv: KV) -> None:
     kept = kv.idle[-1]
     kept._writer.transport.close()  # closed under it (a failover, a restart)
     assert await read() == "v"
-    killer = kv.idle[-1]
+    reconnected = kv.idle[-1]
     await kv.redis.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
     assert await read() == "v"  # the store dropped every client: sent again on a new one
-    assert killer in kv.idle
+    assert reconnected in kv.idle
